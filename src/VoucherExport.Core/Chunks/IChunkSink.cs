@@ -1,0 +1,20 @@
+namespace VoucherExport.Chunks;
+
+/// <summary>Where the chunks and the manifest of one export are stored.</summary>
+public interface IChunkSink
+{
+    /// <summary>Starts a chunk named <paramref name="name"/>; it stays invisible until committed.</summary>
+    ValueTask<IChunkWriter> CreateChunkAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Stores <c>manifest.json</c> beside the chunks, visible at once when complete.</summary>
+    ValueTask WriteManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken);
+
+    /// <summary>Opens a committed chunk (or <c>manifest.json</c>) for reading.</summary>
+    ValueTask<Stream> OpenReadAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Removes everything this export stored, committed or not. Safe to call more than once.</summary>
+    ValueTask DeleteAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>Where a committed chunk can be fetched (a <c>file://</c> or <c>https://</c> URL), or null when it has no address.</summary>
+    string? GetUrl(string name);
+}

@@ -1,0 +1,16 @@
+using VoucherExport.Parameters;
+
+namespace VoucherExport.Transactions;
+
+/// <summary>How a JSON Lines ledger is read.</summary>
+public sealed record JsonLinesSourceOptions
+{
+    /// <summary>Rows per batch handed to the engine; 1024 keeps a batch in cache and the await count low.</summary>
+    public int BatchSize { get; init; } = 1024;
+
+    /// <summary>The order the file is known to be in (id tie-break included), or null when unknown.</summary>
+    public ExportOrder? DeclaredOrder { get; init; }
+
+    /// <summary>The defaults.</summary>
+    public static JsonLinesSourceOptions Default { get; } = new();
+}

@@ -1,0 +1,10 @@
+namespace VoucherExport.Transactions;
+
+/// <summary>What a source applies itself for a query.</summary>
+/// <param name="FiltersApplied">Every filter of the query is applied: each yielded row matches.</param>
+/// <param name="OrderApplied">Rows are yielded in the query's order, <c>id</c> tie-break included.</param>
+public readonly record struct SourcePushdown(bool FiltersApplied, bool OrderApplied)
+{
+    /// <summary>The source applies nothing: the engine filters and sorts.</summary>
+    public static SourcePushdown None => default;
+}
