@@ -1,0 +1,193 @@
+using System.Buffers;
+using VoucherExport.Chunks;
+using VoucherExport.Ordering;
+using VoucherExport.Parameters;
+using VoucherExport.Registry;
+using VoucherExport.Transactions;
+
+namespace VoucherExport;
+
+/// <summary>Runs one export, from request to manifest: source → filter → order → CSV → chunks → sink.</summary>
+public static class ExportEngine
+{
+    /// <summary>The name of the manifest stored beside the chunks.</summary>
+    public const string ManifestName = "manifest.json";
+
+    /// <summary>
+    /// Runs <paramref name="request"/> to the end. On success every chunk and the manifest are published and the final
+    /// <c>DONE</c> export object is returned; on failure or cancellation everything the run stored is removed and the
+    /// exception propagates.
+    /// </summary>
+    public static async Task<ExportResult> RunAsync(
+        ExportRequest request,
+        ITransactionSource source,
+        IChunkSinkFactory sinkFactory,
+        IProgress<ExportProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sinkFactory);
+        request.Csv.Validate();
+        request.Chunks.Validate();
+        request.Sort.Validate();
+
+        // One clock reading for the whole run: relative filters must not drift while rows stream.
+        DateTimeOffset now = request.Time.GetUtcNow();
+        ExportParameters parameters = request.Export.Parameters;
+        FilterSet? filters = FilterCompiler.ResolveVoucherCodes(parameters.Filters, request.Vouchers);
+        var query = new TransactionQuery(filters, parameters.Order, now);
+        SourcePushdown pushdown = source.Plan(query);
+        TransactionPredicate? predicate = pushdown.FiltersApplied || filters is null || filters.Clauses.IsEmpty
+            ? null
+            : FilterCompiler.Compile(filters, now);
+
+        var records = new Csv.CsvRecordWriter(request.Csv, parameters.Fields);
+        IChunkSink sink = sinkFactory.Create(request.Export.Id);
+        bool published = false;
+        try
+        {
+            IReadOnlyList<ChunkInfo> chunks;
+            var writer = new ChunkedCsvWriter(sink, request.Chunks, records);
+            await using (writer.ConfigureAwait(false))
+            {
+                var rows = new RowPipeline(writer, predicate, progress);
+                if (pushdown.OrderApplied)
+                {
+                    await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await rows.SortThenWriteAsync(source, query, request.Sort, cancellationToken).ConfigureAwait(false);
+                }
+
+                chunks = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+            }
+
+            ExportObject done = Finish(request.Export, sink, chunks);
+            await sink.WriteManifestAsync(ExportJson.ToUtf8(done), cancellationToken).ConfigureAwait(false);
+            published = true;
+            return new ExportResult(done);
+        }
+        finally
+        {
+            if (!published)
+            {
+                // A failed or cancelled export leaves nothing visible, not even the chunks it had completed.
+                await sink.DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static ExportObject Finish(ExportObject export, IChunkSink sink, IReadOnlyList<ChunkInfo> chunks)
+    {
+        var published = new ExportChunk[chunks.Count];
+        long rows = 0, bytes = 0;
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            published[i] = new ExportChunk(chunks[i], sink.GetUrl(chunks[i].Name));
+            rows += chunks[i].Rows;
+            bytes += chunks[i].Bytes;
+        }
+
+        string? url = published.Length == 1 ? published[0].Url : sink.GetUrl(ManifestName);
+        return export with
+        {
+            Status = ExportStatus.Done,
+            Progress = null,
+            Error = null,
+            Result = new ExportResultInfo(url, published, rows, bytes),
+        };
+    }
+
+    /// <summary>The synchronous per-batch loop: filter into a pooled scratch array, then format.</summary>
+    private sealed class RowPipeline(ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress)
+    {
+        private const int WriteBatch = 1024;
+
+        public async Task StreamAsync(ITransactionSource source, TransactionQuery query, CancellationToken cancellationToken)
+        {
+            VoucherTransaction[]? scratch = predicate is null ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
+            try
+            {
+                await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
+                    .WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (scratch is null)
+                    {
+                        await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        for (int start = 0; start < batch.Length; start += WriteBatch)
+                        {
+                            ReadOnlyMemory<VoucherTransaction> part = batch.Slice(start, Math.Min(WriteBatch, batch.Length - start));
+                            int kept = Keep(part.Span, scratch);
+                            if (kept > 0)
+                            {
+                                await writer.WriteAsync(scratch.AsMemory(0, kept), cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+                    }
+
+                    progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                }
+            }
+            finally
+            {
+                if (scratch is not null)
+                {
+                    ArrayPool<VoucherTransaction>.Shared.Return(scratch, clearArray: true);
+                }
+            }
+        }
+
+        public async Task SortThenWriteAsync(
+            ITransactionSource source, TransactionQuery query, SortOptions options, CancellationToken cancellationToken)
+        {
+            var sorter = new InMemorySorter(options);
+            await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
+                .WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Collect(batch.Span, sorter);
+            }
+
+            ReadOnlyMemory<VoucherTransaction> sorted = sorter.Sort(TransactionOrder.For(query.Order));
+            for (int start = 0; start < sorted.Length; start += WriteBatch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await writer.WriteAsync(sorted.Slice(start, Math.Min(WriteBatch, sorted.Length - start)), cancellationToken)
+                    .ConfigureAwait(false);
+                progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+            }
+        }
+
+        private int Keep(ReadOnlySpan<VoucherTransaction> rows, VoucherTransaction[] scratch)
+        {
+            int kept = 0;
+            foreach (VoucherTransaction row in rows)
+            {
+                if (predicate!.Matches(row))
+                {
+                    scratch[kept++] = row;
+                }
+            }
+
+            return kept;
+        }
+
+        private void Collect(ReadOnlySpan<VoucherTransaction> rows, InMemorySorter sorter)
+        {
+            foreach (VoucherTransaction row in rows)
+            {
+                if (predicate is null || predicate.Matches(row))
+                {
+                    sorter.Add(row);
+                }
+            }
+        }
+    }
+}

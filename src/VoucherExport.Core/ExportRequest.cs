@@ -1,0 +1,41 @@
+using VoucherExport.Chunks;
+using VoucherExport.Csv;
+using VoucherExport.Ordering;
+using VoucherExport.Parameters;
+using VoucherExport.Registry;
+using VoucherExport.Transactions;
+
+namespace VoucherExport;
+
+/// <summary>Everything one export run needs besides its source and sinks.</summary>
+public sealed record ExportRequest
+{
+    /// <summary>The export object being run (its id names the sink; its parameters say what to export).</summary>
+    public required ExportObject Export { get; init; }
+
+    /// <summary>The CSV dialect.</summary>
+    public CsvFormat Csv { get; init; } = CsvFormat.Default;
+
+    /// <summary>The chunk limits.</summary>
+    public ChunkLimits Chunks { get; init; } = ChunkLimits.Default;
+
+    /// <summary>How rows are sorted when the source does not deliver the order.</summary>
+    public SortOptions Sort { get; init; } = SortOptions.Default;
+
+    /// <summary>Resolves voucher codes in <c>voucher_id</c> filters to ids.</summary>
+    public IVoucherDirectory Vouchers { get; init; } = InMemoryVoucherDirectory.Empty;
+
+    /// <summary>The clock: relative date filters use one reading of it, taken when the run starts.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>A new request for <paramref name="parameters"/> with a fresh export id.</summary>
+    public static ExportRequest For(ExportParameters parameters, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        return new ExportRequest
+        {
+            Export = new ExportObject { Id = ExportIds.NewId(), CreatedAt = time.GetUtcNow(), Parameters = parameters },
+            Time = time,
+        };
+    }
+}

@@ -1,0 +1,122 @@
+using System.Collections.Immutable;
+using VoucherExport.Parameters;
+using VoucherExport.Transactions;
+
+namespace VoucherExport.Registry;
+
+/// <summary>
+/// Which transactions an export endpoint covers, and the filter clause it adds to the stored parameters
+/// (SPEC §2.3: per voucher, per campaign, per loyalty member, or all).
+/// </summary>
+public abstract record ExportScope
+{
+    private ExportScope()
+    {
+    }
+
+    /// <summary>Every transaction (<c>POST /v1/exports</c>).</summary>
+    public static ExportScope All { get; } = new AllScope();
+
+    /// <summary>One voucher, by code or <c>v_</c> id.</summary>
+    public static ExportScope Voucher(string codeOrId) => new VoucherScope(codeOrId);
+
+    /// <summary>One campaign.</summary>
+    public static ExportScope Campaign(string campaignId) => new CampaignScope(campaignId);
+
+    /// <summary>One loyalty member's card, optionally within a campaign.</summary>
+    public static ExportScope LoyaltyMember(string? campaignId, string memberId) => new LoyaltyMemberScope(campaignId, memberId);
+
+    /// <summary>Checks the scope against the directory and merges its clause into <paramref name="parameters"/>.</summary>
+    internal abstract ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers);
+
+    private protected static ExportParameters AddClause(ExportParameters parameters, TransactionField field, string value)
+    {
+        string fieldName = TransactionFields.Name(field);
+        var clause = new FieldFilter(field,
+            [new FilterCondition(FilterOperator.In, [FilterValue.OfText(value)])]);
+        FilterSet? filters = parameters.Filters;
+        if (filters is null || filters.Clauses.IsEmpty)
+        {
+            return parameters with { Filters = new FilterSet(FilterJunction.And, [clause]) };
+        }
+
+        foreach (var existing in filters.Clauses)
+        {
+            if (existing.Field == field)
+            {
+                throw new ExportValidationException(VoucherifyError.InvalidPayload(
+                    $"parameters.filters.{fieldName}", "this export's scope sets this filter; it cannot be given too"));
+            }
+        }
+
+        // The scope must narrow every row, so it can only join clauses that are ANDed.
+        if (filters.Junction == FilterJunction.Or && filters.Clauses.Length > 1)
+        {
+            throw new ExportValidationException(VoucherifyError.InvalidPayload(
+                "parameters.filters.junction",
+                "'or' across several clauses cannot be combined with this export's scope; use 'and' or one clause"));
+        }
+
+        ImmutableArray<FieldFilter> clauses = filters.Clauses.Add(clause);
+        return parameters with { Filters = new FilterSet(FilterJunction.And, clauses) };
+    }
+
+    private sealed record AllScope : ExportScope
+    {
+        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers) => parameters;
+    }
+
+    private sealed record VoucherScope(string CodeOrId) : ExportScope
+    {
+        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers)
+        {
+            if (!vouchers.TryFind(CodeOrId, out _))
+            {
+                throw new ExportValidationException(VoucherifyError.NotFound("voucher", CodeOrId));
+            }
+
+            if (parameters.Filters is not null)
+            {
+                throw new ExportValidationException(VoucherifyError.InvalidPayload(
+                    "parameters.filters", "the per-voucher export takes no filters; the voucher in the path is the filter"));
+            }
+
+            return AddClause(parameters, TransactionField.VoucherId, CodeOrId);
+        }
+    }
+
+    private sealed record CampaignScope(string CampaignId) : ExportScope
+    {
+        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers)
+        {
+            if (!vouchers.CampaignExists(CampaignId))
+            {
+                throw new ExportValidationException(VoucherifyError.NotFound("campaign", CampaignId));
+            }
+
+            int at = parameters.Fields.IndexOf(TransactionField.CampaignId);
+            if (at >= 0)
+            {
+                throw new ExportValidationException(VoucherifyError.InvalidExportFields(
+                    $"parameters.fields[{at}]", "campaign_id is implied by the campaign export and cannot be exported"));
+            }
+
+            return AddClause(parameters, TransactionField.CampaignId, CampaignId);
+        }
+    }
+
+    private sealed record LoyaltyMemberScope(string? CampaignId, string MemberId) : ExportScope
+    {
+        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers)
+        {
+            if (!vouchers.TryFind(MemberId, out var card)
+                || card.Type != "LOYALTY_CARD"
+                || (CampaignId is not null && card.CampaignId != CampaignId))
+            {
+                throw new ExportValidationException(VoucherifyError.NotFound("loyalty_card", MemberId));
+            }
+
+            return AddClause(parameters, TransactionField.VoucherId, MemberId);
+        }
+    }
+}
