@@ -21,8 +21,8 @@ public static class ExportParametersJson
 
     /// <summary>Writes <paramref name="parameters"/> as a JSON object.</summary>
     /// <exception cref="ArgumentException">
-    /// The parameters cannot be written so that they read back the same: no fields, a field filtered twice, an
-    /// operator repeated in a clause, or an operator or operand count that does not fit its field.
+    /// The parameters cannot be written so that they read back the same: no fields, a field filtered twice, a clause
+    /// without conditions, an operator repeated in a clause, or an operator or operands that do not fit the field.
     /// </exception>
     public static void Write(Utf8JsonWriter writer, ExportParameters parameters)
     {
@@ -65,6 +65,11 @@ public static class ExportParametersJson
                 throw new ArgumentException($"The filters name field {name} twice.", nameof(filters));
             }
 
+            if (clause.Conditions.IsDefaultOrEmpty)
+            {
+                throw new ArgumentException($"The filter of {name} has no condition.", nameof(filters));
+            }
+
             written[(int)clause.Field] = true;
             writer.WriteStartObject(name);
             writer.WriteStartObject(s_conditions);
@@ -80,7 +85,7 @@ public static class ExportParametersJson
     {
         var kind = TransactionFields.Kind(clause.Field);
         var written = new bool[Enum.GetValues<FilterOperator>().Length];
-        foreach (var condition in clause.Conditions.IsDefault ? [] : clause.Conditions)
+        foreach (var condition in clause.Conditions)
         {
             FilterShape.Check(clause.Field, condition);
             if (written[(int)condition.Operator])

@@ -67,6 +67,8 @@ public class ExportParametersJsonTests
         Assert.Throws<ArgumentException>(() => Write(With(new FieldFilter(TransactionField.Reason, [isOne]))));
         Assert.Throws<ArgumentException>(() => Write(With(new FieldFilter(TransactionField.Details, [new FilterCondition(FilterOperator.HasValue, [])]))));
         Assert.Throws<ArgumentException>(() => Write(ExportParameters.Default with { Fields = default }));
+        Assert.Throws<ArgumentException>(() => Write(With(new FieldFilter(TransactionField.Amount, []))));
+        Assert.Throws<ArgumentException>(() => Write(With(new FieldFilter(TransactionField.Amount, default))));
     }
 
     [Fact]
