@@ -31,13 +31,14 @@ public sealed class DemoLedger
         Rows = rows;
         _seed = seed;
         _vouchers = CreateVouchers(checked((int)(rows / 40 + 4)), new DemoRandom(seed, VoucherStream));
+        Vouchers = Array.AsReadOnly(_vouchers);
     }
 
     /// <summary>The number of transactions.</summary>
     public long Rows { get; }
 
     /// <summary>The vouchers the transactions belong to.</summary>
-    public IReadOnlyList<VoucherInfo> Vouchers => _vouchers;
+    public IReadOnlyList<VoucherInfo> Vouchers { get; }
 
     /// <summary>Generates the transactions, oldest first, without holding them all.</summary>
     public IEnumerable<VoucherTransaction> Transactions()

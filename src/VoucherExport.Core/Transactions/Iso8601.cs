@@ -26,7 +26,8 @@ internal static class Iso8601
 
         long ticks = new DateTime(year, month, day, 0, 0, 0, DateTimeKind.Utc).Ticks;
         int i = 10;
-        if (i < utf8.Length && utf8[i] is (byte)'T' or (byte)'t' or (byte)' ')
+        bool hasTime = i < utf8.Length && utf8[i] is (byte)'T' or (byte)'t' or (byte)' ';
+        if (hasTime)
         {
             // A time part needs at least hh:mm.
             if (utf8.Length < i + 6
@@ -82,14 +83,16 @@ internal static class Iso8601
         }
 
         long offsetTicks = 0;
-        if (i < utf8.Length)
+
+        // A zone only makes sense after a time: "2024-01-01Z" is not ISO 8601.
+        if (hasTime && i < utf8.Length)
         {
             byte sign = utf8[i];
             if (sign is (byte)'Z' or (byte)'z')
             {
                 i++;
             }
-            else if (sign is (byte)'+' or (byte)'-' && i > 10)
+            else if (sign is (byte)'+' or (byte)'-')
             {
                 if (!TryOffset(utf8[(i + 1)..], out int offsetMinutes, out int used) || offsetMinutes > 14 * 60)
                 {
