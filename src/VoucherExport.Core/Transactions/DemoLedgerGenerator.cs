@@ -307,6 +307,7 @@ internal sealed class DemoLedgerGenerator
         else
         {
             // Raise one character (not in the first 8, so ids still look random), then re-randomise the rest.
+            // Walking left past a run of 'z' reaches index 0 only if nine or more leading characters are 'z' (62^-9).
             int p = 8 + _random.Next(IdLength - 8);
             while (id[p] == alphabet[^1])
             {
