@@ -1,18 +1,349 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Sylvan.Data.Csv;
+using VoucherExport.Parameters;
+
 namespace VoucherExport.Transactions;
 
 /// <summary>
 /// A CSV ledger read with Sylvan.Data.Csv, e.g. an earlier export read back. The header may hold labels or field names;
 /// <c>id</c>, <c>type</c> and <c>created_at</c> are required, the other columns optional.
 /// </summary>
+/// <remarks>
+/// Header names match labels (<c>Creation Date</c>) or field names (<c>created_at</c>), ignoring case; unknown columns
+/// are ignored. An empty cell is null. Cells that an export's formula guard prefixed with <c>'</c> are read as they
+/// stand: the guard cannot be told apart from a value that really starts with <c>'</c>, so nothing is unescaped.
+/// Errors name the physical line a record starts on.
+/// </remarks>
 public sealed class CsvTransactionSource : ITransactionSource
 {
+    // The delimiter is detected from the header, which this many bytes are expected to hold.
+    private const int HeaderScanBytes = 64 * 1024;
+
+    // Sylvan holds a whole record in its buffer; 32 Mi chars bounds memory against an unterminated quote.
+    private const int MaxRecordChars = 32 * 1024 * 1024;
+
+    private static readonly char[] s_delimiters = [',', ';', '\t', '|'];
+
+    private static readonly TransactionField[] s_required =
+        [TransactionField.Id, TransactionField.Type, TransactionField.CreatedAt];
+
+    private readonly string _path;
+    private readonly int _batchSize;
+
     /// <summary>Reads the CSV file at <paramref name="path"/> (delimiter detected from , ; tab |).</summary>
-    public CsvTransactionSource(string path, int batchSize = 1024) => throw new NotImplementedException();
+    public CsvTransactionSource(string path, int batchSize = 1024)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _path = path;
+        _batchSize = batchSize;
+    }
 
     /// <inheritdoc />
-    public SourcePushdown Plan(TransactionQuery query) => throw new NotImplementedException();
+    public SourcePushdown Plan(TransactionQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return SourcePushdown.None;
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadBatchesAsync(cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var stream = new FileStream(
+            _path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
+            FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (stream.ConfigureAwait(false))
+        {
+            (char delimiter, int headerLines) = await ScanHeaderAsync(stream, cancellationToken).ConfigureAwait(false);
+            stream.Position = 0;
+            var text = new StreamReader(
+                stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true),
+                detectEncodingFromByteOrderMarks: true, bufferSize: HeaderScanBytes, leaveOpen: true);
+            var options = new CsvDataReaderOptions
+            {
+                Delimiter = delimiter,
+                HasHeaders = true,
+                MaxBufferSize = MaxRecordChars,
+                OwnsReader = true,
+            };
+
+            CsvDataReader csv;
+            try
+            {
+                csv = await CsvDataReader.CreateAsync(text, options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is CsvFormatException or DecoderFallbackException)
+            {
+                text.Dispose();
+                throw ReadFailure(1, ex);
+            }
+
+            await using (csv.ConfigureAwait(false))
+            {
+                int[] ordinals = MapColumns(csv);
+                var batch = new VoucherTransaction[_batchSize];
+                int count = 0;
+                long line = headerLines + 1;
+                while (true)
+                {
+                    bool more;
+                    try
+                    {
+                        more = await csv.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is CsvFormatException or DecoderFallbackException)
+                    {
+                        throw ReadFailure(line, ex);
+                    }
+
+                    if (!more)
+                    {
+                        break;
+                    }
+
+                    long recordLine = line;
+                    line += csv.GetRawRecordSpan().Count('\n');
+                    if (csv.RowFieldCount == 1 && csv.FieldCount > 1 && csv.GetFieldSpan(0).IsEmpty)
+                    {
+                        continue;
+                    }
+
+                    batch[count++] = ReadRecord(csv, ordinals, recordLine);
+                    if (count == batch.Length)
+                    {
+                        yield return batch;
+                        count = 0;
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+                }
+
+                if (count > 0)
+                {
+                    yield return batch.AsMemory(0, count);
+                }
+            }
+        }
+    }
+
+    private LedgerFormatException ReadFailure(long line, Exception ex) => ex is DecoderFallbackException
+        ? new LedgerFormatException(_path, line, "invalid UTF-8", ex)
+        : new LedgerFormatException(_path, line, ex.Message, ex);
+
+    /// <summary>Picks the delimiter that occurs most often outside quotes in the header record, and counts its lines.</summary>
+    private static async ValueTask<(char Delimiter, int Lines)> ScanHeaderAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[HeaderScanBytes];
+        int length = 0;
+        int read;
+        do
+        {
+            read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            length += read;
+        }
+        while (read > 0 && length < buffer.Length && !HasRecordEnd(buffer.AsSpan(0, length)));
+
+        return CountHeader(buffer.AsSpan(0, length));
+    }
+
+    private static bool HasRecordEnd(ReadOnlySpan<byte> data)
+    {
+        bool quoted = false;
+        foreach (byte b in data)
+        {
+            if (b == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (b == '\n' && !quoted)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static (char Delimiter, int Lines) CountHeader(ReadOnlySpan<byte> data)
+    {
+        Span<int> counts = stackalloc int[s_delimiters.Length];
+        bool quoted = false;
+        int lines = 1;
+        foreach (byte b in data)
+        {
+            if (b == '"')
+            {
+                // A doubled quote flips twice, so the state stays right without lookahead.
+                quoted = !quoted;
+            }
+            else if (b == '\n')
+            {
+                if (!quoted)
+                {
+                    break;
+                }
+
+                lines++;
+            }
+            else if (!quoted)
+            {
+                int k = Array.IndexOf(s_delimiters, (char)b);
+                if (k >= 0)
+                {
+                    counts[k]++;
+                }
+            }
+        }
+
+        int best = 0;
+        for (int k = 1; k < counts.Length; k++)
+        {
+            if (counts[k] > counts[best])
+            {
+                best = k;
+            }
+        }
+
+        return (s_delimiters[best], lines);
+    }
+
+    private int[] MapColumns(CsvDataReader csv)
+    {
+        if (csv.FieldCount == 0)
+        {
+            throw new LedgerFormatException(_path, 1, "the file is empty: expected a header record");
+        }
+
+        int[] ordinals = new int[TransactionFields.All.Length];
+        ordinals.AsSpan().Fill(-1);
+        for (int i = 0; i < csv.FieldCount; i++)
+        {
+            string name = csv.GetName(i).Trim();
+            foreach (TransactionField field in TransactionFields.All)
+            {
+                if (!name.Equals(TransactionFields.Name(field), StringComparison.OrdinalIgnoreCase)
+                    && !name.Equals(TransactionFields.Label(field), StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                if (ordinals[(int)field] >= 0)
+                {
+                    throw new LedgerFormatException(
+                        _path, 1, $"the column {TransactionFields.Name(field)} appears twice ('{csv.GetName(ordinals[(int)field])}' and '{csv.GetName(i)}')");
+                }
+
+                ordinals[(int)field] = i;
+            }
+        }
+
+        foreach (TransactionField field in s_required)
+        {
+            if (ordinals[(int)field] < 0)
+            {
+                throw new LedgerFormatException(
+                    _path, 1,
+                    $"the required column {TransactionFields.Name(field)} ('{TransactionFields.Label(field)}') is missing");
+            }
+        }
+
+        return ordinals;
+    }
+
+    private VoucherTransaction ReadRecord(CsvDataReader csv, int[] ordinals, long line)
+    {
+        if (csv.RowFieldCount != csv.FieldCount)
+        {
+            throw new LedgerFormatException(
+                _path, line, $"the record has {csv.RowFieldCount} fields, the header has {csv.FieldCount}");
+        }
+
+        return new VoucherTransaction
+        {
+            Id = Required(csv, ordinals, TransactionField.Id, line),
+            Type = Required(csv, ordinals, TransactionField.Type, line),
+            SourceId = Text(csv, ordinals[(int)TransactionField.SourceId]),
+            VoucherId = Text(csv, ordinals[(int)TransactionField.VoucherId]),
+            CampaignId = Text(csv, ordinals[(int)TransactionField.CampaignId]),
+            Source = Text(csv, ordinals[(int)TransactionField.Source]),
+            Reason = Text(csv, ordinals[(int)TransactionField.Reason]),
+            RelatedTransactionId = Text(csv, ordinals[(int)TransactionField.RelatedTransactionId]),
+            CreatedAt = CreatedAt(csv, ordinals[(int)TransactionField.CreatedAt], line),
+            Amount = Integer(csv, ordinals[(int)TransactionField.Amount], line),
+            Balance = Integer(csv, ordinals[(int)TransactionField.Balance], line),
+            Details = Details(csv, ordinals[(int)TransactionField.Details], line),
+        };
+    }
+
+    private static string? Text(CsvDataReader csv, int ordinal)
+        => ordinal < 0 || csv.GetFieldSpan(ordinal).IsEmpty ? null : csv.GetString(ordinal);
+
+    private string Required(CsvDataReader csv, int[] ordinals, TransactionField field, long line)
+        => Text(csv, ordinals[(int)field]) ?? throw CellError(csv, ordinals[(int)field], line, "must not be empty");
+
+    private DateTimeOffset CreatedAt(CsvDataReader csv, int ordinal, long line)
+        => Iso8601.TryParse(csv.GetFieldSpan(ordinal), out DateTimeOffset value)
+            ? value
+            : throw CellError(csv, ordinal, line, "expected an ISO 8601 timestamp");
+
+    private long? Integer(CsvDataReader csv, int ordinal, long line)
+    {
+        if (ordinal < 0)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<char> cell = csv.GetFieldSpan(ordinal);
+        if (cell.IsEmpty)
+        {
+            return null;
+        }
+
+        return long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value)
+            ? value
+            : throw CellError(csv, ordinal, line, "expected an integer");
+    }
+
+    private ReadOnlyMemory<byte> Details(CsvDataReader csv, int ordinal, long line)
+    {
+        if (ordinal < 0)
+        {
+            return default;
+        }
+
+        ReadOnlySpan<char> cell = csv.GetFieldSpan(ordinal);
+        if (cell.IsEmpty)
+        {
+            return default;
+        }
+
+        try
+        {
+            byte[] utf8 = new byte[Encoding.UTF8.GetByteCount(cell)];
+            Encoding.UTF8.GetBytes(cell, utf8);
+            CompactJson.ValidateObject(utf8);
+            return CompactJson.Compact(utf8);
+        }
+        catch (FormatException ex)
+        {
+            throw CellError(csv, ordinal, line, ex.Message);
+        }
+    }
+
+    private LedgerFormatException CellError(CsvDataReader csv, int ordinal, long line, string problem)
+    {
+        // A short excerpt helps find the cell without copying a whole details blob into the message.
+        ReadOnlySpan<char> cell = csv.GetFieldSpan(ordinal);
+        string excerpt = cell.Length <= 40 ? cell.ToString() : string.Concat(cell[..40], "…");
+        return new LedgerFormatException(_path, line, $"column '{csv.GetName(ordinal)}': {problem} (found '{excerpt}')");
+    }
 }

@@ -1,19 +1,128 @@
+using System.Runtime.CompilerServices;
+
 namespace VoucherExport.Transactions;
 
 /// <summary>A JSON Lines ledger: one Voucherify transaction object a line, read with the UTF-8 JSON reader.</summary>
+/// <remarks>
+/// Lines end with LF or CRLF; blank lines are skipped; line numbers in errors are physical lines.
+/// Only one batch and one read buffer are held, whatever the size of the file.
+/// </remarks>
 public sealed class JsonLinesTransactionSource : ITransactionSource
 {
+    // 64 KiB reads keep the syscall count low and the buffer out of the large object heap.
+    private const int DefaultReadBufferBytes = 64 * 1024;
+
+    // A Voucherify transaction is a few KiB at most; 64 MiB bounds memory against a file with no newlines.
+    private const int DefaultMaxLineBytes = 64 * 1024 * 1024;
+
+    private readonly Func<CancellationToken, ValueTask<Stream>> _open;
+    private readonly string _name;
+    private readonly JsonLinesSourceOptions _options;
+
     /// <summary>Reads the file at <paramref name="path"/>.</summary>
-    public JsonLinesTransactionSource(string path, JsonLinesSourceOptions? options = null) => throw new NotImplementedException();
+    public JsonLinesTransactionSource(string path, JsonLinesSourceOptions? options = null)
+        : this(OpenFile(path), path, options)
+    {
+    }
 
     /// <summary>Reads the stream <paramref name="open"/> gives for each read; <paramref name="name"/> names it in errors.</summary>
     public JsonLinesTransactionSource(Func<CancellationToken, ValueTask<Stream>> open, string name, JsonLinesSourceOptions? options = null)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(name);
+        _options = options ?? JsonLinesSourceOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
+        _open = open;
+        _name = name;
+    }
+
+    /// <summary>The initial read buffer size; tests shrink it so that lines span reads.</summary>
+    internal int ReadBufferBytes { get; init; } = DefaultReadBufferBytes;
+
+    /// <summary>The longest line accepted; tests shrink it to reach the too-long error cheaply.</summary>
+    internal int MaxLineBytes { get; init; } = DefaultMaxLineBytes;
 
     /// <inheritdoc />
-    public SourcePushdown Plan(TransactionQuery query) => throw new NotImplementedException();
+    public SourcePushdown Plan(TransactionQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return new SourcePushdown(FiltersApplied: false, OrderApplied: _options.DeclaredOrder == query.Order);
+    }
 
     /// <inheritdoc />
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadBatchesAsync(cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Stream stream = await _open(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes);
+            var batch = new VoucherTransaction[_options.BatchSize];
+            int count = 0;
+            while (true)
+            {
+                count = FillBatch(lines, batch, count);
+                if (count == batch.Length)
+                {
+                    yield return batch;
+                    count = 0;
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                else if (lines.IsCompleted)
+                {
+                    break;
+                }
+                else
+                {
+                    lines.Advance(await stream.ReadAsync(lines.GetMemory(), cancellationToken).ConfigureAwait(false));
+                }
+            }
+
+            if (count > 0)
+            {
+                yield return batch.AsMemory(0, count);
+            }
+        }
+    }
+
+    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count)
+    {
+        while (count < batch.Length && lines.TryReadLine(out ReadOnlySpan<byte> line))
+        {
+            if (LineBuffer.IsBlank(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                batch[count] = TransactionJson.Parse(line);
+            }
+            catch (FormatException ex)
+            {
+                throw new LedgerFormatException(_name, lines.LineNumber, ex.Message, ex);
+            }
+
+            count++;
+        }
+
+        return count;
+    }
+
+    private static Func<CancellationToken, ValueTask<Stream>> OpenFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+
+        // No FileStream buffer: reads go straight into the line buffer, which is already large.
+        return _ => ValueTask.FromResult<Stream>(new FileStream(
+            path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
+            FileOptions.Asynchronous | FileOptions.SequentialScan));
+    }
 }

@@ -1,0 +1,140 @@
+using System.Buffers;
+
+namespace VoucherExport.Transactions;
+
+/// <summary>
+/// Splits a byte stream into lines in one pooled buffer, for the JSON Lines readers. The caller does the reading,
+/// so one splitter serves sync and async code; the buffer grows only up to the longest allowed line.
+/// </summary>
+internal sealed class LineBuffer : IDisposable
+{
+    private readonly string _source;
+    private readonly int _maxLineBytes;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+
+    /// <summary>Creates a splitter for <paramref name="source"/> (named in errors).</summary>
+    public LineBuffer(string source, int initialBytes, int maxLineBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(initialBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLineBytes, Array.MaxLength - 2);
+        _source = source;
+        _maxLineBytes = maxLineBytes;
+        _buffer = ArrayPool<byte>.Shared.Rent(initialBytes);
+    }
+
+    /// <summary>The 1-based physical number of the line last returned by <see cref="TryReadLine"/>.</summary>
+    public long LineNumber { get; private set; }
+
+    /// <summary>Whether the input has ended (a read returned no bytes).</summary>
+    public bool IsCompleted { get; private set; }
+
+    /// <summary>Whether a line holds nothing but spaces, tabs or CRs; such lines are skipped.</summary>
+    public static bool IsBlank(ReadOnlySpan<byte> line) => !line.ContainsAnyExcept((byte)' ', (byte)'\t', (byte)'\r');
+
+    /// <summary>
+    /// Takes the next complete line without its LF or CRLF, or the last unterminated line once the input has ended.
+    /// The span is valid until the next call to <see cref="GetMemory"/>.
+    /// </summary>
+    public bool TryReadLine(out ReadOnlySpan<byte> line)
+    {
+        ReadOnlySpan<byte> pending = _buffer.AsSpan(_start, _end - _start);
+        int newline = pending.IndexOf((byte)'\n');
+        if (newline >= 0)
+        {
+            line = pending[..newline];
+            _start += newline + 1;
+        }
+        else if (IsCompleted && !pending.IsEmpty)
+        {
+            line = pending;
+            _start = _end;
+        }
+        else
+        {
+            line = default;
+            return false;
+        }
+
+        LineNumber++;
+        if (!line.IsEmpty && line[^1] == '\r')
+        {
+            line = line[..^1];
+        }
+
+        if (LineNumber == 1 && line.StartsWith("\uFEFF"u8))
+        {
+            line = line[3..];
+        }
+
+        if (line.Length > _maxLineBytes)
+        {
+            throw TooLong(LineNumber);
+        }
+
+        return true;
+    }
+
+    /// <summary>Space to read more input into; call <see cref="Advance"/> with the count read.</summary>
+    public Memory<byte> GetMemory()
+    {
+        int pending = _end - _start;
+        if (pending == 0)
+        {
+            _start = _end = 0;
+        }
+        else if (_start > 0 && _buffer.Length - _end < _buffer.Length / 2)
+        {
+            // Only the unfinished line is moved, which is short next to the buffer in the common case.
+            _buffer.AsSpan(_start, pending).CopyTo(_buffer);
+            _start = 0;
+            _end = pending;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            // The buffer holds one unterminated line. Room for the line, a CR and the LF is all it may need.
+            if (_buffer.Length >= _maxLineBytes + 2)
+            {
+                throw TooLong(LineNumber + 1);
+            }
+
+            byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(_buffer.Length * 2L, _maxLineBytes + 2L));
+            _buffer.AsSpan(_start, pending).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+            _start = 0;
+            _end = pending;
+        }
+
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>Records <paramref name="count"/> bytes read into <see cref="GetMemory"/>; zero means the input ended.</summary>
+    public void Advance(int count)
+    {
+        if (count == 0)
+        {
+            IsCompleted = true;
+        }
+
+        _end += count;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        byte[] buffer = _buffer;
+        _buffer = [];
+        _start = _end = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private LedgerFormatException TooLong(long line)
+        => new(_source, line, $"the line is longer than {_maxLineBytes} bytes");
+}
