@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.Intrinsics;
 using System.Text.Unicode;
 
 namespace VoucherExport.Csv;
@@ -112,26 +113,35 @@ internal static class CsvCell
     /// Writes non-empty <paramref name="json"/> as one quoted cell with its quotes doubled.
     /// <paramref name="destination"/> must hold <see cref="JsonBound"/> bytes.
     /// </summary>
+    /// <remarks>
+    /// JSON has a quote every few bytes, so an IndexOf per quote spends more on calls than on copying (measured about
+    /// 1.5x slower on Voucherify-shaped details). Instead, 16-byte blocks without a quote are copied whole, and blocks
+    /// with one are copied byte by byte without branches: each byte is written twice and the position moves by 2 only
+    /// after a quote.
+    /// </remarks>
     public static int WriteQuotedJson(Span<byte> destination, ReadOnlySpan<byte> json)
     {
+        destination = destination[..(int)JsonBound(json.Length)];
         destination[0] = (byte)'"';
         int position = 1;
-        while (true)
+        int i = 0;
+        Vector128<byte> quote = Vector128.Create((byte)'"');
+        while (i <= json.Length - Vector128<byte>.Count)
         {
-            int quote = json.IndexOf((byte)'"');
-            if (quote < 0)
+            Vector128<byte> block = Vector128.Create(json.Slice(i, Vector128<byte>.Count));
+            if (!Vector128.EqualsAny(block, quote))
             {
-                json.CopyTo(destination[position..]);
-                position += json.Length;
-                break;
+                block.CopyTo(destination[position..]);
+                position += Vector128<byte>.Count;
+                i += Vector128<byte>.Count;
+                continue;
             }
 
-            json[..(quote + 1)].CopyTo(destination[position..]);
-            position += quote + 1;
-            destination[position++] = (byte)'"';
-            json = json[(quote + 1)..];
+            position = CopyDoublingQuotes(json.Slice(i, Vector128<byte>.Count), destination, position);
+            i += Vector128<byte>.Count;
         }
 
+        position = CopyDoublingQuotes(json[i..], destination, position);
         destination[position++] = (byte)'"';
         return position;
     }
@@ -176,6 +186,18 @@ internal static class CsvCell
         int hundreds = millisecond / 100;
         destination[9] = (byte)('0' + hundreds);
         WriteTwoDigits(destination[10..], millisecond - (hundreds * 100));
+    }
+
+    private static int CopyDoublingQuotes(ReadOnlySpan<byte> source, Span<byte> destination, int position)
+    {
+        foreach (byte b in source)
+        {
+            destination[position + 1] = b;
+            destination[position] = b;
+            position += b == (byte)'"' ? 2 : 1;
+        }
+
+        return position;
     }
 
     private static void WriteTwoDigits(Span<byte> destination, int value)

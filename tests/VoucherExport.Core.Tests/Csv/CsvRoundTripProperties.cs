@@ -78,4 +78,17 @@ public class CsvRoundTripProperties
                 Assert.Equal(expected.Length, length);
             }
         });
+
+    [Property(MaxTest = 300)]
+    public Property AnyDetailsBytesAreOneQuotedCell() => Prop.ForAll(
+        (from pieces in Gen.Elements("\"", "a", "{", ":", "0123456789abcdef", "\\\"", "é", ",", "\n").ListOf()
+         select string.Concat(pieces)).ToArbitrary(),
+        json =>
+        {
+            var row = TestRows.Make(details: json);
+            var tiny = new TinyBufferWriter();
+            new CsvRecordWriter(CsvFormat.Default, [TransactionField.Details, TransactionField.Id]).WriteRecord(tiny, row);
+            string expected = (json.Length == 0 ? "" : "\"" + json.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"") + ",vtx_1\r\n";
+            Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(tiny.WrittenBytes));
+        });
 }
