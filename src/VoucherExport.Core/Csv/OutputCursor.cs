@@ -38,14 +38,10 @@ internal ref struct OutputCursor
     public void Commit(int count) => _position += count;
 
     /// <summary>Advances the output past everything written; returns the record's length.</summary>
-    public int Finish()
+    public readonly int Finish()
     {
         _output.Advance(_position);
-        int total = _advanced + _position;
-        _span = default;
-        _position = 0;
-        _advanced = total;
-        return total;
+        return _advanced + _position;
     }
 
     private void Refill(int size)

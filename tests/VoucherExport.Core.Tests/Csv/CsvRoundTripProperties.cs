@@ -13,31 +13,41 @@ public class CsvRoundTripProperties
     private static readonly ImmutableArray<TransactionField> s_textColumns =
         [TransactionField.Reason, TransactionField.Id, TransactionField.Source, TransactionField.Amount];
 
+    /// <summary>Every dialect the format allows: each generated text is tried in all of them.</summary>
+    private static readonly CsvFormat[] s_dialects =
+    [
+        .. from delimiter in new[] { ',', ';', '\t', '|' }
+           from newline in new[] { CsvNewline.CrLf, CsvNewline.Lf }
+           select new CsvFormat { Delimiter = delimiter, Newline = newline },
+    ];
+
     [Property(MaxTest = 300)]
     public Property AnyTextRoundTripsThroughSylvan() => Prop.ForAll(
-        (from format in CsvGen.Format
-         from texts in CsvGen.NullableText.ArrayOf()
+        (from texts in CsvGen.NullableText.ArrayOf()
          from tiny in Gen.Elements(false, true)
-         select (format, texts, tiny)).ToArbitrary(),
+         select (texts, tiny)).ToArbitrary(),
         input =>
         {
-            var (format, texts, tiny) = input;
-            var writer = new CsvRecordWriter(format, s_textColumns);
-            IBufferWriter<byte> output = tiny ? new TinyBufferWriter() : new ArrayBufferWriter<byte>();
-            output.Write(writer.Preamble.Span);
-            var rows = texts.Select((t, i) => TestRows.Make(id: "vtx_" + i, reason: t, source: t, amount: i - 3)).ToArray();
-            foreach (var row in rows)
+            var (texts, tiny) = input;
+            var rows = texts.Select((t, i) => TestRows.Make(id: "vtx_" + i + t, reason: t, source: t, amount: i - 3)).ToArray();
+            foreach (var format in s_dialects)
             {
-                writer.WriteRecord(output, row);
-            }
+                var writer = new CsvRecordWriter(format, s_textColumns);
+                IBufferWriter<byte> output = tiny ? new TinyBufferWriter() : new ArrayBufferWriter<byte>();
+                output.Write(writer.Preamble.Span);
+                foreach (var row in rows)
+                {
+                    writer.WriteRecord(output, row);
+                }
 
-            byte[] bytes = tiny ? ((TinyBufferWriter)output).WrittenBytes : ((ArrayBufferWriter<byte>)output).WrittenSpan.ToArray();
-            var (header, read) = CsvReading.Read(bytes, format.Delimiter);
-            Assert.Equal(s_textColumns.Length, header.Length);
-            Assert.Equal(rows.Length, read.Count);
-            for (int r = 0; r < rows.Length; r++)
-            {
-                Assert.Equal(s_textColumns.Select(f => TestRows.ExpectedCell(rows[r], f)), read[r]);
+                byte[] bytes = tiny ? ((TinyBufferWriter)output).WrittenBytes : ((ArrayBufferWriter<byte>)output).WrittenSpan.ToArray();
+                var (header, read) = CsvReading.Read(bytes, format.Delimiter);
+                Assert.Equal(s_textColumns.Select(TransactionFields.Label), header);
+                Assert.Equal(rows.Length, read.Count);
+                for (int r = 0; r < rows.Length; r++)
+                {
+                    Assert.Equal(s_textColumns.Select(f => TestRows.ExpectedCell(rows[r], f)), read[r]);
+                }
             }
         });
 
