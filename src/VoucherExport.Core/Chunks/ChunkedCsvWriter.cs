@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using VoucherExport.Csv;
 using VoucherExport.Transactions;
 
@@ -8,32 +9,325 @@ namespace VoucherExport.Chunks;
 /// stays within <see cref="ChunkLimits"/> unless one record alone is too large, and is committed only when complete.
 /// Computes each chunk's SHA-256 and created_at range.
 /// </summary>
+/// <remarks>
+/// Rows are formatted synchronously into a pooled staging buffer; the writer awaits only to hand the buffer to the
+/// chunk writer (once it passes the flush threshold) or to rotate chunks. Not thread-safe, except that
+/// <see cref="Rows"/>, <see cref="Bytes"/> and <see cref="Chunks"/> may be read from any thread for progress.
+/// </remarks>
 public sealed class ChunkedCsvWriter : IAsyncDisposable
 {
+    /// <summary>256 KiB: large writes for files and uploads, small enough to stay in cache while being hashed.</summary>
+    internal const int DefaultFlushThreshold = 256 * 1024;
+
+    private readonly IChunkSink _sink;
+    private readonly CsvRecordWriter _records;
+    private readonly ReadOnlyMemory<byte> _preamble;
+    private readonly long _maxBytes;
+    private readonly long _maxRows;
+    private readonly int _flushThreshold;
+    private readonly StagingBuffer _staging;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly List<ChunkInfo> _completed = [];
+
+    private State _state;
+    private bool _chunkOpen;
+    private IChunkWriter? _writer;
+    private long _chunkRows;
+    private long _chunkBytes;
+    private DateTimeOffset? _firstCreatedAt;
+    private DateTimeOffset? _lastCreatedAt;
+
+    // A record formatted into the staging buffer that belongs to the next chunk; it waits there until the open one is committed.
+    private bool _rotationPending;
+    private int _pendingStart;
+    private int _pendingLength;
+    private DateTimeOffset _pendingCreatedAt;
+
+    private long _rows;
+    private long _bytes;
+    private int _chunks;
+
     /// <summary>Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>.</summary>
     public ChunkedCsvWriter(IChunkSink sink, ChunkLimits limits, CsvRecordWriter records)
-        => throw new NotImplementedException();
+        : this(sink, limits, records, DefaultFlushThreshold, DefaultFlushThreshold + (DefaultFlushThreshold / 4))
+    {
+    }
+
+    /// <summary>
+    /// As the public constructor, with the staging sizes open so tests can shrink them to a few bytes and run the
+    /// flush and grow paths on every row.
+    /// </summary>
+    internal ChunkedCsvWriter(IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int flushThreshold, int initialBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentOutOfRangeException.ThrowIfLessThan(flushThreshold, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(initialBufferSize, 1);
+        limits.Validate();
+
+        _sink = sink;
+        _records = records;
+        _preamble = records.Preamble;
+        _maxBytes = limits.MaxChunkBytes;
+        _maxRows = limits.MaxChunkRows ?? long.MaxValue;
+        _flushThreshold = flushThreshold;
+        _staging = new StagingBuffer(initialBufferSize);
+    }
+
+    private enum State
+    {
+        Writing,
+        Completed,
+        Faulted,
+        Disposed,
+    }
 
     /// <summary>Records written so far.</summary>
-    public long Rows => throw new NotImplementedException();
+    public long Rows => Volatile.Read(ref _rows);
 
     /// <summary>Bytes written so far, preambles included.</summary>
-    public long Bytes => throw new NotImplementedException();
+    public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Chunks started so far.</summary>
-    public int Chunks => throw new NotImplementedException();
+    public int Chunks => Volatile.Read(ref _chunks);
 
     /// <summary>Appends a batch of rows, in order.</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    {
+        ThrowIfNotWriting();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        int done = StageOrFault(rows.Span);
+
+        // Most batches format entirely into the staging buffer: no state machine, no await.
+        if (done == rows.Length && !_rotationPending && _staging.Count < _flushThreshold)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return ContinueWriteAsync(rows, done, cancellationToken);
+    }
 
     /// <summary>
     /// Commits the last chunk and returns every chunk in order. An export with no rows still gets one chunk
     /// holding only the preamble, so its download is a valid CSV.
     /// </summary>
-    public ValueTask<IReadOnlyList<ChunkInfo>> CompleteAsync(CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    public async ValueTask<IReadOnlyList<ChunkInfo>> CompleteAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfNotWriting();
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_chunkOpen)
+            {
+                // Only an export without rows gets here: rotation always opens the next chunk with its first record.
+                _staging.ReplacePrefix(0, _preamble.Span);
+                OpenChunk(_preamble.Length, rows: 0, createdAt: null);
+            }
+
+            await FlushAsync(_staging.Count, cancellationToken).ConfigureAwait(false);
+            _staging.Clear();
+            await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
+            _state = State.Completed;
+            return _completed.ToArray();
+        }
+        catch
+        {
+            _state = State.Faulted;
+            throw;
+        }
+    }
 
     /// <summary>Discards an uncommitted chunk and returns pooled buffers.</summary>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        if (_state == State.Disposed)
+        {
+            return;
+        }
+
+        _state = State.Disposed;
+        IChunkWriter? writer = _writer;
+        _writer = null;
+        try
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _staging.Dispose();
+            _hash.Dispose();
+        }
+    }
+
+    private async ValueTask ContinueWriteAsync(ReadOnlyMemory<VoucherTransaction> rows, int done, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                if (_rotationPending)
+                {
+                    await RotateAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (_staging.Count >= _flushThreshold)
+                {
+                    await FlushAsync(_staging.Count, cancellationToken).ConfigureAwait(false);
+                    _staging.Clear();
+                }
+
+                if (done == rows.Length)
+                {
+                    return;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                done += Stage(rows.Span[done..]);
+            }
+        }
+        catch
+        {
+            _state = State.Faulted;
+            throw;
+        }
+    }
+
+    private int StageOrFault(ReadOnlySpan<VoucherTransaction> rows)
+    {
+        try
+        {
+            return Stage(rows);
+        }
+        catch
+        {
+            _state = State.Faulted;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Formats rows into the staging buffer until one needs I/O: it belongs to the next chunk, or the buffer passed
+    /// the flush threshold. Returns how many rows were taken, that one included.
+    /// </summary>
+    private int Stage(ReadOnlySpan<VoucherTransaction> rows)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            VoucherTransaction row = rows[i];
+            int start = _staging.Count;
+            int length = _records.WriteRecord(_staging, row);
+
+            if (!_chunkOpen)
+            {
+                // Nothing is staged while no chunk is open, so the record sits at the front; the preamble goes before it.
+                _staging.ReplacePrefix(0, _preamble.Span);
+                OpenChunk(_preamble.Length + length, rows: 1, row.CreatedAt);
+            }
+            else if (_chunkBytes + length > _maxBytes || _chunkRows >= _maxRows)
+            {
+                _rotationPending = true;
+                _pendingStart = start;
+                _pendingLength = length;
+                _pendingCreatedAt = row.CreatedAt;
+                return i + 1;
+            }
+            else
+            {
+                _chunkRows++;
+                _chunkBytes += length;
+                _lastCreatedAt = row.CreatedAt;
+                Volatile.Write(ref _rows, _rows + 1);
+                Volatile.Write(ref _bytes, _bytes + length);
+            }
+
+            if (_staging.Count >= _flushThreshold)
+            {
+                return i + 1;
+            }
+        }
+
+        return rows.Length;
+    }
+
+    private async ValueTask RotateAsync(CancellationToken cancellationToken)
+    {
+        await FlushAsync(_pendingStart, cancellationToken).ConfigureAwait(false);
+        await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
+
+        // The waiting record moves to the front of the buffer, behind a fresh preamble.
+        _staging.ReplacePrefix(_pendingStart, _preamble.Span);
+        _rotationPending = false;
+        OpenChunk(_preamble.Length + _pendingLength, rows: 1, _pendingCreatedAt);
+    }
+
+    private void OpenChunk(long bytes, long rows, DateTimeOffset? createdAt)
+    {
+        _chunkOpen = true;
+        _chunkRows = rows;
+        _chunkBytes = bytes;
+        _firstCreatedAt = createdAt;
+        _lastCreatedAt = createdAt;
+        Volatile.Write(ref _chunks, _chunks + 1);
+        Volatile.Write(ref _rows, _rows + rows);
+        Volatile.Write(ref _bytes, _bytes + bytes);
+    }
+
+    /// <summary>Hands the first <paramref name="count"/> staged bytes to the open chunk, starting it in the sink if needed.</summary>
+    private async ValueTask FlushAsync(int count, CancellationToken cancellationToken)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks), cancellationToken).ConfigureAwait(false);
+        ReadOnlyMemory<byte> data = _staging.WrittenMemory[..count];
+        _hash.AppendData(data.Span);
+        await _writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask CommitChunkAsync(CancellationToken cancellationToken)
+    {
+        string name = ChunkInfo.NameFor(_chunks);
+        _writer ??= await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
+        await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        IChunkWriter committed = _writer;
+        _writer = null;
+        await committed.DisposeAsync().ConfigureAwait(false);
+
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        _hash.GetHashAndReset(digest);
+        _completed.Add(new ChunkInfo(
+            name,
+            _chunkRows,
+            _chunkBytes,
+            Convert.ToHexStringLower(digest),
+            _firstCreatedAt,
+            _lastCreatedAt,
+            Oversize: _chunkBytes > _maxBytes));
+        _chunkOpen = false;
+    }
+
+    private void ThrowIfNotWriting()
+    {
+        switch (_state)
+        {
+            case State.Writing:
+                return;
+            case State.Disposed:
+                throw new ObjectDisposedException(nameof(ChunkedCsvWriter));
+            case State.Completed:
+                throw new InvalidOperationException("the export is already complete");
+            default:
+                throw new InvalidOperationException("an earlier write failed; the export cannot continue");
+        }
+    }
 }

@@ -7,11 +7,21 @@ namespace VoucherExport.Chunks;
 public sealed class FileSystemChunkSinkFactory : IChunkSinkFactory
 {
     /// <summary>Stores exports below <paramref name="rootDirectory"/> (created when missing).</summary>
-    public FileSystemChunkSinkFactory(string rootDirectory) => throw new NotImplementedException();
+    public FileSystemChunkSinkFactory(string rootDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
+        RootDirectory = Path.GetFullPath(rootDirectory);
+        Directory.CreateDirectory(RootDirectory);
+    }
 
     /// <summary>The folder exports are stored below.</summary>
-    public string RootDirectory => throw new NotImplementedException();
+    public string RootDirectory { get; }
 
     /// <inheritdoc />
-    public IChunkSink Create(string exportId) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException"><paramref name="exportId"/> is not 1–128 of <c>[A-Za-z0-9_-]</c>.</exception>
+    public IChunkSink Create(string exportId)
+    {
+        ChunkNames.ThrowIfBadExportId(exportId, nameof(exportId));
+        return new FileSystemChunkSink(Path.Join(RootDirectory, exportId));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 
@@ -9,16 +10,247 @@ namespace VoucherExport.Csv;
 /// Writes voucher transactions as UTF-8 CSV records into an <see cref="IBufferWriter{T}"/>, with a column plan
 /// made once: numbers and dates are formatted straight to UTF-8 with no escape scan; text is scanned and quoted only when needed.
 /// </summary>
+/// <remarks>
+/// One instance serves one export at a time: it caches the date prefix of the last row, so it is not thread-safe.
+/// A null and an empty string both give an empty cell (CSV has no way to tell them apart); when the only column of a
+/// record is empty it is written as <c>""</c>, so the record is not mistaken for a blank line.
+/// </remarks>
 public sealed class CsvRecordWriter
 {
+    /// <summary>Reserved up front for a text or details cell; longer cells ask the output for more.</summary>
+    private const int TypicalTextBytes = 64;
+
+    private readonly TransactionField[] _columns;
+    private readonly byte _delimiter;
+    private readonly bool _crLf;
+    private readonly bool _formulaGuard;
+    private readonly SearchValues<byte> _specials;
+    private readonly byte[] _preamble;
+    private readonly int _recordHint;
+    private readonly byte[] _datePrefix = new byte[CsvCell.DatePrefixLength];
+    private long _datePrefixDay = -1;
+
     /// <summary>Plans the columns of <paramref name="fields"/> in <paramref name="format"/>.</summary>
     public CsvRecordWriter(CsvFormat format, ImmutableArray<TransactionField> fields)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        format.Validate();
+        if (fields.IsDefaultOrEmpty)
+        {
+            throw new ArgumentException("at least one field is needed", nameof(fields));
+        }
+
+        _columns = new TransactionField[fields.Length];
+        int hint = 2;
+        for (int i = 0; i < fields.Length; i++)
+        {
+            TransactionField field = fields[i];
+            if (!Enum.IsDefined(field))
+            {
+                throw new ArgumentException($"field {(int)field} at index {i} is not a TransactionField", nameof(fields));
+            }
+
+            _columns[i] = field;
+            hint += 1 + TransactionFields.Kind(field) switch
+            {
+                FieldKind.Number => CsvCell.NumberBound,
+                FieldKind.Date => CsvCell.DateBound,
+                _ => TypicalTextBytes,
+            };
+        }
+
+        _delimiter = (byte)format.Delimiter;
+        _crLf = format.Newline == CsvNewline.CrLf;
+        _formulaGuard = format.FormulaGuard;
+        _specials = CsvCell.SpecialsFor(format.Delimiter);
+        _recordHint = hint;
+        Format = format;
+        Fields = fields;
+        _preamble = BuildPreamble(format, fields);
+    }
+
+    /// <summary>The dialect records are written in.</summary>
+    public CsvFormat Format { get; }
+
+    /// <summary>The columns, in order.</summary>
+    public ImmutableArray<TransactionField> Fields { get; }
 
     /// <summary>The bytes every chunk starts with: the BOM when asked for, then the header record.</summary>
-    public ReadOnlyMemory<byte> Preamble => throw new NotImplementedException();
+    public ReadOnlyMemory<byte> Preamble => _preamble;
 
     /// <summary>Writes one record, terminator included; returns the number of bytes written.</summary>
     public int WriteRecord(IBufferWriter<byte> output, VoucherTransaction transaction)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(transaction);
+
+        var cursor = new OutputCursor(output, _recordHint);
+        TransactionField[] columns = _columns;
+        for (int c = 0; c < columns.Length; c++)
+        {
+            int separator = c == 0 ? 0 : 1;
+            TransactionField field = columns[c];
+            switch (field)
+            {
+                case TransactionField.Amount:
+                    WriteNumber(ref cursor, separator, transaction.Amount);
+                    break;
+                case TransactionField.Balance:
+                    WriteNumber(ref cursor, separator, transaction.Balance);
+                    break;
+                case TransactionField.CreatedAt:
+                    WriteDate(ref cursor, separator, transaction.CreatedAt);
+                    break;
+                case TransactionField.Details:
+                    WriteDetails(ref cursor, separator, transaction, field);
+                    break;
+                default:
+                    WriteText(ref cursor, separator, TextOf(transaction, field), transaction, field);
+                    break;
+            }
+        }
+
+        if (columns.Length == 1 && cursor.Total == 0)
+        {
+            Span<byte> empty = cursor.Reserve(2);
+            empty[0] = (byte)'"';
+            empty[1] = (byte)'"';
+            cursor.Commit(2);
+        }
+
+        Span<byte> end = cursor.Reserve(2);
+        if (_crLf)
+        {
+            end[0] = (byte)'\r';
+            end[1] = (byte)'\n';
+            cursor.Commit(2);
+        }
+        else
+        {
+            end[0] = (byte)'\n';
+            cursor.Commit(1);
+        }
+
+        return cursor.Finish();
+    }
+
+    private static string? TextOf(VoucherTransaction transaction, TransactionField field) => field switch
+    {
+        TransactionField.Id => transaction.Id,
+        TransactionField.Type => transaction.Type,
+        TransactionField.SourceId => transaction.SourceId,
+        TransactionField.Reason => transaction.Reason,
+        TransactionField.VoucherId => transaction.VoucherId,
+        TransactionField.CampaignId => transaction.CampaignId,
+        TransactionField.RelatedTransactionId => transaction.RelatedTransactionId,
+        TransactionField.Source => transaction.Source,
+        _ => null,
+    };
+
+    private void WriteNumber(ref OutputCursor cursor, int separator, long? value)
+    {
+        Span<byte> span = cursor.Reserve(separator + CsvCell.NumberBound);
+        span[0] = _delimiter;
+        int written = separator;
+        if (value is long number)
+        {
+            written += CsvCell.WriteNumber(span[separator..], number);
+        }
+
+        cursor.Commit(written);
+    }
+
+    private void WriteDate(ref OutputCursor cursor, int separator, DateTimeOffset value)
+    {
+        Span<byte> span = cursor.Reserve(separator + CsvCell.DateBound);
+        span[0] = _delimiter;
+        long ticks = value.UtcTicks;
+        long day = ticks / TimeSpan.TicksPerDay;
+
+        // Rows arrive sorted by created_at, so the date part nearly always repeats: build it once per day.
+        if (day != _datePrefixDay)
+        {
+            CsvCell.WriteDatePrefix(_datePrefix, day);
+            _datePrefixDay = day;
+        }
+
+        _datePrefix.CopyTo(span[separator..]);
+        int millisecond = (int)((ticks - (day * TimeSpan.TicksPerDay)) / TimeSpan.TicksPerMillisecond);
+        CsvCell.WriteTimeOfDay(span[(separator + CsvCell.DatePrefixLength)..], millisecond);
+        cursor.Commit(separator + CsvCell.DateBound);
+    }
+
+    private void WriteDetails(ref OutputCursor cursor, int separator, VoucherTransaction transaction, TransactionField field)
+    {
+        ReadOnlySpan<byte> json = transaction.Details.Span;
+        long bound = separator + CsvCell.JsonBound(json.Length);
+        if (bound > CsvCell.MaxCellBytes)
+        {
+            ThrowTooLarge(transaction, field, bound);
+        }
+
+        Span<byte> span = cursor.Reserve((int)bound);
+        span[0] = _delimiter;
+        int written = separator;
+        if (!json.IsEmpty)
+        {
+            written += CsvCell.WriteQuotedJson(span[separator..], json);
+        }
+
+        cursor.Commit(written);
+    }
+
+    private void WriteText(ref OutputCursor cursor, int separator, string? text, VoucherTransaction transaction, TransactionField field)
+    {
+        int length = text is null ? 0 : text.Length;
+        long bound = separator + CsvCell.TextBound(length);
+        if (bound > CsvCell.MaxCellBytes)
+        {
+            ThrowTooLarge(transaction, field, bound);
+        }
+
+        Span<byte> span = cursor.Reserve((int)bound);
+        span[0] = _delimiter;
+        int written = separator;
+        if (length != 0)
+        {
+            written += CsvCell.WriteText(span[separator..], text, _formulaGuard, _specials);
+        }
+
+        cursor.Commit(written);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowTooLarge(VoucherTransaction transaction, TransactionField field, long bound)
+        => throw new CsvCellTooLargeException(transaction.Id, field, bound);
+
+    private static byte[] BuildPreamble(CsvFormat format, ImmutableArray<TransactionField> fields)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        if (format.Bom)
+        {
+            buffer.Write("\uFEFF"u8);
+        }
+
+        SearchValues<byte> specials = CsvCell.SpecialsFor(format.Delimiter);
+        for (int i = 0; i < fields.Length; i++)
+        {
+            string title = format.Header == CsvHeaderStyle.Labels
+                ? TransactionFields.Label(fields[i])
+                : TransactionFields.Name(fields[i]);
+            Span<byte> span = buffer.GetSpan((int)CsvCell.TextBound(title.Length) + 1);
+            int written = 0;
+            if (i > 0)
+            {
+                span[written++] = (byte)format.Delimiter;
+            }
+
+            // Titles are fixed words, but they go through the same escaping as data so a future label cannot break the file.
+            written += CsvCell.WriteText(span[written..], title, formulaGuard: false, specials);
+            buffer.Advance(written);
+        }
+
+        buffer.Write(format.Newline == CsvNewline.CrLf ? "\r\n"u8 : "\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
 }

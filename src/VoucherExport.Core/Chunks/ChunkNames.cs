@@ -1,0 +1,70 @@
+namespace VoucherExport.Chunks;
+
+/// <summary>
+/// The names a sink accepts. Sinks check every name they are given, so a name from a request can never reach
+/// outside an export's folder or prefix.
+/// </summary>
+internal static class ChunkNames
+{
+    /// <summary>The manifest's name beside the chunks.</summary>
+    public const string Manifest = "manifest.json";
+
+    /// <summary>Export ids become folder names and key prefixes; longer ids are not ours and would strain path limits.</summary>
+    public const int MaxExportIdLength = 128;
+
+    /// <summary>Whether <paramref name="name"/> is a chunk name: <c>part-</c>, five or more digits, <c>.csv</c>.</summary>
+    public static bool IsChunk(ReadOnlySpan<char> name)
+    {
+        if (!name.StartsWith("part-", StringComparison.Ordinal) || !name.EndsWith(".csv", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<char> digits = name[5..^4];
+        return digits.Length >= 5 && !digits.ContainsAnyExceptInRange('0', '9');
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="name"/> is a chunk name.</summary>
+    public static void ThrowIfNotChunk(string name, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(name, parameterName);
+        if (!IsChunk(name))
+        {
+            throw new ArgumentException($"'{name}' is not a chunk name (part-00001.csv, …)", parameterName);
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="name"/> is a chunk name or the manifest.</summary>
+    public static void ThrowIfNotStored(string name, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(name, parameterName);
+        if (name != Manifest && !IsChunk(name))
+        {
+            throw new ArgumentException($"'{name}' is neither a chunk name (part-00001.csv, …) nor {Manifest}", parameterName);
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="exportId"/> is 1–128 of <c>[A-Za-z0-9_-]</c>.</summary>
+    public static void ThrowIfBadExportId(string exportId, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(exportId, parameterName);
+        if (exportId.Length is 0 or > MaxExportIdLength || !IsIdText(exportId))
+        {
+            throw new ArgumentException(
+                $"export id '{exportId}' must be 1 to {MaxExportIdLength} characters of A-Z, a-z, 0-9, '_' or '-'", parameterName);
+        }
+    }
+
+    private static bool IsIdText(string exportId)
+    {
+        foreach (char c in exportId)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
