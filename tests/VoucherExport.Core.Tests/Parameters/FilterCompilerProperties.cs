@@ -31,7 +31,7 @@ public class FilterCompilerProperties
         => Prop.ForAll(FilterGenerators.FiltersJson(ParametersTestData.Now).ToArbitrary(), json =>
         {
             var filters = FilterGenerators.ParseFilters(json);
-            return ReferenceEquals(filters, FilterCompiler.ResolveVoucherCodes(filters, Transactions.InMemoryVoucherDirectory.Empty));
+            return ReferenceEquals(filters, FilterCompiler.ResolveVoucherCodes(filters, global::VoucherExport.Transactions.InMemoryVoucherDirectory.Empty));
         });
 
     [Fact]

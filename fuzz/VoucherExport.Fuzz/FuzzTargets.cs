@@ -1,0 +1,9 @@
+namespace VoucherExport.Fuzz;
+
+/// <summary>Every fuzz target, by name.</summary>
+public static class FuzzTargets
+{
+    public static IReadOnlyList<IFuzzTarget> All { get; } = [new ParametersTarget(), new JsonLinesTarget()];
+
+    public static IFuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+}

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using VoucherExport.Chunks;
+using VoucherExport.Csv;
+using VoucherExport.Parameters;
+using VoucherExport.Registry;
+
+namespace VoucherExport.Cli;
+
+/// <summary><c>voucher-export export</c>: runs one export on the embedded default (in-process registry, files on disk).</summary>
+internal static class ExportCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var source = new Option<string>("--source") { Description = "The ledger: a .jsonl or .csv file, or demo:N for N generated rows.", Required = true };
+        var vouchers = new Option<string?>("--vouchers") { Description = "Vouchers (JSON Lines) to resolve voucher codes, campaigns and member cards." };
+        var voucher = new Option<string?>("--voucher") { Description = "Export one voucher's transactions (code or v_ id), as POST /v1/vouchers/{code}/transactions/export." };
+        var campaign = new Option<string?>("--campaign") { Description = "Export one campaign's transactions, as POST /v1/campaigns/{id}/transactions/export." };
+        var member = new Option<string?>("--member") { Description = "Export one loyalty member card's transactions (code or v_ id)." };
+        var parameters = new Option<string?>("--parameters") { Description = "The export parameters as JSON, or @file.json (SPEC §2)." };
+        var output = new Option<string>("--out") { Description = "Folder to write <export id>/part-*.csv and manifest.json into.", Required = true };
+        var maxBytes = new Option<long?>("--max-chunk-bytes") { Description = "Most bytes a chunk holds, header included (default 67108864)." };
+        var maxRows = new Option<long?>("--max-chunk-rows") { Description = "Most records a chunk holds (default: no limit)." };
+        var header = new Option<string>("--header") { Description = "labels (Voucherify-style, default) or names (raw field names).", DefaultValueFactory = _ => "labels" };
+        var newline = new Option<string>("--newline") { Description = "crlf (default, RFC 4180) or lf.", DefaultValueFactory = _ => "crlf" };
+        var delimiter = new Option<string>("--delimiter") { Description = "',' (default), ';', '|' or tab (give 'tab' or '\\t').", DefaultValueFactory = _ => "," };
+        var bom = new Option<bool>("--bom") { Description = "Start every chunk with a UTF-8 BOM (for Excel)." };
+        var guard = new Option<bool>("--formula-guard") { Description = "Prefix text cells starting with = + - @ tab CR LF with ' (numbers are never touched)." };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress on stderr." };
+        var command = new Command("export", """
+            Runs a voucher-transactions export and prints the final export object as JSON on stdout.
+            Exit codes: 0 DONE, 1 ERROR (see "error"), 2 bad input (error JSON on stderr, nothing written), 130 cancelled.
+            Example: voucher-export export --source demo:100000 --out exports --parameters '{"order":"created_at","fields":["id","amount","created_at"]}'
+            """)
+        {
+            source, vouchers, voucher, campaign, member, parameters, output, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet,
+        };
+
+        command.SetAction(async (parse, ct) =>
+        {
+            // Everything is checked before the registry exists, so bad input writes nothing under --out.
+            var format = new CsvFormat
+            {
+                Header = parse.GetValue(header) switch
+                {
+                    "labels" => CsvHeaderStyle.Labels,
+                    "names" => CsvHeaderStyle.Names,
+                    var other => throw new CliInputException("--header", $"'{other}' is not labels or names"),
+                },
+                Newline = parse.GetValue(newline) switch
+                {
+                    "crlf" => CsvNewline.CrLf,
+                    "lf" => CsvNewline.Lf,
+                    var other => throw new CliInputException("--newline", $"'{other}' is not crlf or lf"),
+                },
+                Delimiter = ParseDelimiter(parse.GetValue(delimiter)!),
+                Bom = parse.GetValue(bom),
+                FormulaGuard = parse.GetValue(guard),
+            };
+            var limits = new ChunkLimits
+            {
+                MaxChunkBytes = parse.GetValue(maxBytes) ?? ChunkLimits.DefaultMaxChunkBytes,
+                MaxChunkRows = parse.GetValue(maxRows),
+            };
+            try
+            {
+                limits.Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new CliInputException(e.ParamName == nameof(ChunkLimits.MaxChunkRows) ? "--max-chunk-rows" : "--max-chunk-bytes", "must be at least 1");
+            }
+
+            ExportParameters exportParameters = ReadParameters(parse.GetValue(parameters));
+            ExportScope scope = ReadScope(parse.GetValue(voucher), parse.GetValue(campaign), parse.GetValue(member));
+            var (ledger, directory, description) = SourceOption.Open(parse.GetValue(source)!, parse.GetValue(vouchers));
+            string outDir = Path.GetFullPath(parse.GetValue(output)!);
+            if (File.Exists(outDir))
+            {
+                throw new CliInputException("--out", $"{outDir} is a file, not a folder");
+            }
+
+            await using var registry = new ExportRegistry(
+                new InMemoryExportStore(), ledger, new FileSystemChunkSinkFactory(outDir),
+                new ExportRegistryOptions { MaxConcurrentExports = 1 }, directory);
+            ExportObject created = await registry.CreateAsync(
+                "cli", scope, exportParameters, new ExportCreateOptions { Csv = format, Chunks = limits }, ct);
+
+            bool showProgress = !parse.GetValue(quiet);
+            if (showProgress)
+            {
+                await stderr.WriteLineAsync($"{created.Id}: exporting {description} to {Path.Combine(outDir, created.Id)}");
+            }
+
+            ExportObject final = await WaitWithProgressAsync(registry, created.Id, showProgress ? stderr : null, ct);
+            await stdout.WriteLineAsync(Encoding.UTF8.GetString(ExportJson.ToUtf8(final)));
+            return final.Status == ExportStatus.Done ? ExitCodes.Done : ExitCodes.ExportFailed;
+        });
+        return command;
+    }
+
+    private static async Task<ExportObject> WaitWithProgressAsync(ExportRegistry registry, string id, TextWriter? progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        Task<ExportObject?> done = registry.WaitAsync("cli", id, ct);
+        bool terminal = progress is not null && !Console.IsErrorRedirected;
+        while (!done.IsCompleted)
+        {
+            await Task.WhenAny(done, Task.Delay(terminal ? 250 : 2000, ct));
+            if (progress is not null && await registry.GetAsync("cli", id, ct) is { Progress: { } p })
+            {
+                double seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
+                string line = $"{p.Rows,12:N0} rows  {p.Bytes / 1048576.0,9:N1} MB  {p.Rows / seconds,10:N0} rows/s  {p.Chunks,4} chunks  {clock.Elapsed:hh\\:mm\\:ss}";
+                await progress.WriteAsync(terminal ? "\r" + line : line + Environment.NewLine);
+            }
+        }
+
+        if (terminal)
+        {
+            await progress!.WriteLineAsync();
+        }
+
+        ExportObject final = (await done)!;
+        if (progress is not null)
+        {
+            await progress.WriteLineAsync(final.Status == ExportStatus.Done
+                ? $"{id}: DONE, {final.Result!.Rows:N0} rows in {final.Result.Chunks.Count} chunks, {clock.Elapsed.TotalSeconds:N1} s"
+                : $"{id}: ERROR, {final.Error?.Details}");
+        }
+
+        return final;
+    }
+
+    internal static ExportParameters ReadParameters(string? value)
+    {
+        if (value is null)
+        {
+            return ExportParameters.Default;
+        }
+
+        byte[] json;
+        if (value.StartsWith('@'))
+        {
+            string path = value[1..];
+            if (!File.Exists(path))
+            {
+                throw new CliInputException("--parameters", $"no such file: {path}");
+            }
+
+            json = File.ReadAllBytes(path);
+        }
+        else
+        {
+            json = Encoding.UTF8.GetBytes(value);
+        }
+
+        return ExportParametersParser.Parse(json);
+    }
+
+    private static ExportScope ReadScope(string? voucher, string? campaign, string? member)
+    {
+        int given = (voucher is null ? 0 : 1) + (campaign is null ? 0 : 1) + (member is null ? 0 : 1);
+        if (given > 1)
+        {
+            throw new CliInputException("--voucher/--campaign/--member", "give at most one scope");
+        }
+
+        return voucher is not null ? ExportScope.Voucher(voucher)
+            : campaign is not null ? ExportScope.Campaign(campaign)
+            : member is not null ? ExportScope.LoyaltyMember(null, member)
+            : ExportScope.All;
+    }
+
+    private static char ParseDelimiter(string value) => value switch
+    {
+        "," => ',',
+        ";" => ';',
+        "|" => '|',
+        "\t" or "tab" or "\\t" => '\t',
+        _ => throw new CliInputException("--delimiter", $"'{value}' is not one of , ; | tab"),
+    };
+}

@@ -1,0 +1,49 @@
+using VoucherExport.Transactions;
+
+namespace VoucherExport.Cli;
+
+/// <summary>Turns <c>--source</c> and <c>--vouchers</c> into a transaction source and a voucher directory.</summary>
+internal static class SourceOption
+{
+    public static (ITransactionSource Source, IVoucherDirectory Vouchers, string Description) Open(string source, string? vouchersPath)
+    {
+        IVoucherDirectory directory = InMemoryVoucherDirectory.Empty;
+        if (vouchersPath is not null)
+        {
+            if (!File.Exists(vouchersPath))
+            {
+                throw new CliInputException("--vouchers", $"no such file: {vouchersPath}");
+            }
+
+            try
+            {
+                directory = new InMemoryVoucherDirectory(VoucherJsonLines.Read(vouchersPath));
+            }
+            catch (LedgerFormatException e)
+            {
+                throw new CliInputException("--vouchers", e.Message);
+            }
+        }
+
+        if (source.StartsWith("demo:", StringComparison.Ordinal))
+        {
+            if (!long.TryParse(source.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long rows))
+            {
+                throw new CliInputException("--source", $"'{source}': demo:N needs a row count, e.g. demo:100000");
+            }
+
+            var ledger = new DemoLedger(rows);
+            return (ledger.AsSource(), vouchersPath is null ? new InMemoryVoucherDirectory(ledger.Vouchers) : directory, $"demo ledger of {rows:N0} rows");
+        }
+
+        if (!File.Exists(source))
+        {
+            throw new CliInputException("--source", $"no such file: {source} (give a .jsonl or .csv ledger, or demo:N)");
+        }
+
+        ITransactionSource opened = source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+            ? new CsvTransactionSource(source)
+            : new JsonLinesTransactionSource(source);
+        return (opened, directory, source);
+    }
+}
