@@ -147,6 +147,16 @@ public sealed class ExportRegistry : IAsyncDisposable
         return job is null ? null : WithLiveProgress(job.Export);
     }
 
+    /// <summary>The export as stored, with its CSV dialect and chunk limits (hosts need them to serve downloads).</summary>
+    public async Task<ExportJob?> GetJobAsync(string appId, string exportId, CancellationToken cancellationToken = default)
+    {
+        ExportJob? job = await _store.GetAsync(appId, exportId, cancellationToken).ConfigureAwait(false);
+        return job is null ? null : job with { Export = WithLiveProgress(job.Export) };
+    }
+
+    /// <summary>The sinks this registry writes exports to.</summary>
+    public IChunkSinkFactory Sinks => _sinks;
+
     /// <summary>A page of the application's exports; <paramref name="limit"/> 1–100, <paramref name="page"/> ≥ 1.</summary>
     public async Task<ExportPage> ListAsync(
         string appId, int limit = 10, int page = 1, ExportListOrder order = ExportListOrder.CreatedAtDescending,
