@@ -24,6 +24,20 @@ public static class ExportParametersParser
     public static ExportParameters Parse(JsonElement? parameters, string path = "parameters")
     {
         ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            return ParseElement(parameters, path);
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Text.DecoderFallbackException)
+        {
+            // A document parsed elsewhere (e.g. a request body) may hold invalid UTF-8 inside a string.
+            ParametersThrow.InvalidPayload(path, "holds text that is not valid UTF-8");
+            return null!;
+        }
+    }
+
+    private static ExportParameters ParseElement(JsonElement? parameters, string path)
+    {
         if (parameters is not { } element || element.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
             return ExportParameters.Default;
@@ -86,6 +100,12 @@ public static class ExportParametersParser
 
     private static JsonDocument ReadDocument(ReadOnlySpan<byte> utf8Json, string path)
     {
+        if (System.Text.Unicode.Utf8.ToUtf16(utf8Json, new char[utf8Json.Length], out int valid, out _, replaceInvalidSequences: false)
+            != System.Buffers.OperationStatus.Done)
+        {
+            ParametersThrow.InvalidPayload(path, $"is not valid UTF-8 (byte {valid})");
+        }
+
         try
         {
             // JsonDocument cannot read from a span; parameters are small, so one copy is cheap.
