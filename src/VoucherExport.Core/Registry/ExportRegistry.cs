@@ -208,6 +208,16 @@ public sealed class ExportRegistry : IAsyncDisposable
         return await GetAsync(appId, exportId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Completes when no export of this registry is scheduled or running (a moment's truth: new ones may come).</summary>
+    public async Task WhenIdleAsync(CancellationToken cancellationToken = default)
+    {
+        while (!_runs.IsEmpty)
+        {
+            Task[] pending = [.. _runs.Values.Select(r => (Task)r.Completion.Task)];
+            await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Stops taking work, cancels running exports (they end in <c>ERROR</c>) and waits for the workers.</summary>
     public async ValueTask DisposeAsync()
     {

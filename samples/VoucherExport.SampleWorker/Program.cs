@@ -1,0 +1,3 @@
+using VoucherExport.SampleWorker;
+
+return await SampleApp.RunAsync(args);

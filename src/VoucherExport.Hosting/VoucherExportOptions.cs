@@ -1,0 +1,52 @@
+using VoucherExport.Chunks;
+
+namespace VoucherExport.Hosting;
+
+/// <summary>
+/// The configuration section <c>VoucherExport</c>: every knob of the embedded registry, with its default.
+/// Validated at start-up; a bad value stops the host with a message naming the key.
+/// </summary>
+public sealed class VoucherExportOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "VoucherExport";
+
+    /// <summary>Folder the file-system sink writes <c>&lt;export id&gt;/part-*.csv</c> into; default <c>exports</c> under the content root.</summary>
+    public string DataDirectory { get; set; } = "exports";
+
+    /// <summary>Exports run at once; default the core count (one export keeps about one core busy).</summary>
+    public int MaxConcurrentExports { get; set; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>Most bytes a chunk holds, header included; default 64 MiB.</summary>
+    public long MaxChunkBytes { get; set; } = ChunkLimits.DefaultMaxChunkBytes;
+
+    /// <summary>Most records a chunk holds; default none.</summary>
+    public long? MaxChunkRows { get; set; }
+
+    /// <summary>Field delimiter: <c>,</c> (default), <c>;</c>, <c>|</c> or <c>tab</c>.</summary>
+    public string Delimiter { get; set; } = ",";
+
+    /// <summary><c>crlf</c> (default, RFC 4180) or <c>lf</c>.</summary>
+    public string Newline { get; set; } = "crlf";
+
+    /// <summary><c>labels</c> (default, Voucherify-style) or <c>names</c>.</summary>
+    public string Header { get; set; } = "labels";
+
+    /// <summary>Start every chunk with a UTF-8 BOM (for Excel); default off.</summary>
+    public bool Bom { get; set; }
+
+    /// <summary>Guard text cells against spreadsheet formulas; default off.</summary>
+    public bool FormulaGuard { get; set; }
+
+    /// <summary>A JSON Lines ledger to export from, when the host registers no <c>ITransactionSource</c> of its own.</summary>
+    public string? LedgerPath { get; set; }
+
+    /// <summary>Vouchers (JSON Lines) that resolve codes, campaigns and member cards; optional.</summary>
+    public string? VouchersPath { get; set; }
+
+    /// <summary>With no ledger and no host source: the size of a generated demo ledger; default 0 (none: a source is required).</summary>
+    public long DemoRows { get; set; }
+
+    /// <summary>On shutdown, how long running exports may finish before they are cancelled; default 0 (cancel at once).</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.Zero;
+}

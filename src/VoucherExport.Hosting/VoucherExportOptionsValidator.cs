@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using VoucherExport.Chunks;
+using VoucherExport.Csv;
+
+namespace VoucherExport.Hosting;
+
+/// <summary>Checks <see cref="VoucherExportOptions"/> at start-up and names every bad key.</summary>
+internal sealed class VoucherExportOptionsValidator : IValidateOptions<VoucherExportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VoucherExportOptions options)
+    {
+        var failures = new List<string>();
+        string key = VoucherExportOptions.SectionName;
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add($"{key}:DataDirectory must name a folder");
+        }
+
+        if (options.MaxConcurrentExports < 1)
+        {
+            failures.Add($"{key}:MaxConcurrentExports must be at least 1, not {options.MaxConcurrentExports}");
+        }
+
+        if (options.MaxChunkBytes < 1)
+        {
+            failures.Add($"{key}:MaxChunkBytes must be at least 1, not {options.MaxChunkBytes}");
+        }
+
+        if (options.MaxChunkRows is < 1)
+        {
+            failures.Add($"{key}:MaxChunkRows must be at least 1 when set, not {options.MaxChunkRows}");
+        }
+
+        if (!OptionsMapping.TryDelimiter(options.Delimiter, out _))
+        {
+            failures.Add($"{key}:Delimiter must be ',', ';', '|' or 'tab', not '{options.Delimiter}'");
+        }
+
+        if (!OptionsMapping.TryNewline(options.Newline, out _))
+        {
+            failures.Add($"{key}:Newline must be 'crlf' or 'lf', not '{options.Newline}'");
+        }
+
+        if (!OptionsMapping.TryHeader(options.Header, out _))
+        {
+            failures.Add($"{key}:Header must be 'labels' or 'names', not '{options.Header}'");
+        }
+
+        if (options.LedgerPath is { } ledger && !File.Exists(ledger))
+        {
+            failures.Add($"{key}:LedgerPath: no such file: {ledger}");
+        }
+
+        if (options.VouchersPath is { } vouchers && !File.Exists(vouchers))
+        {
+            failures.Add($"{key}:VouchersPath: no such file: {vouchers}");
+        }
+
+        if (options.DemoRows < 0)
+        {
+            failures.Add($"{key}:DemoRows must be 0 or more, not {options.DemoRows}");
+        }
+
+        if (options.DrainTimeout < TimeSpan.Zero)
+        {
+            failures.Add($"{key}:DrainTimeout must not be negative");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
