@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
@@ -99,6 +101,11 @@ public static partial class VoucherExportServer
         try
         {
             options = app.Services.GetRequiredService<ServerOptions>();
+            if (options.UsesDemoApplication)
+            {
+                RefuseDemoApplicationBeyondLoopback(app.Configuration[WebHostDefaults.ServerUrlsKey]);
+            }
+
             app.Services.GetRequiredService<ExportRegistry>();
         }
         catch
@@ -130,6 +137,22 @@ public static partial class VoucherExportServer
         await using (app.ConfigureAwait(false))
         {
             await app.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The demo token is printed in the docs: it may only guard a server that nothing but this machine can reach.
+    private static void RefuseDemoApplicationBeyondLoopback(string? urls)
+    {
+        foreach (string url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string host = BindingAddress.Parse(url).Host;
+            bool loopback = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+                || (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address) && IPAddress.IsLoopback(address));
+            if (!loopback)
+            {
+                throw new ServerConfigurationException("Applications",
+                    $"no application is configured, and the demo application is only accepted on loopback addresses, not {url}; configure Applications:<id>=<token>");
+            }
         }
     }
 

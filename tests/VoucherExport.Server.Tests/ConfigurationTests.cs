@@ -74,6 +74,21 @@ public class ConfigurationTests
         Assert.Equal("Ledger:Path", e.Key);
     }
 
+    [Theory]
+    [InlineData("http://0.0.0.0:5080")]
+    [InlineData("http://*:5080")]
+    [InlineData("http://127.0.0.1:5080;http://192.168.1.10:5080")]
+    public void TheDemoApplicationIsRefusedBeyondLoopback(string urls)
+    {
+        var builder = VoucherExportServer.CreateBuilder([], new VoucherExportHostOptions
+        {
+            Settings = new Dictionary<string, string?> { ["urls"] = urls, ["Ledger:DemoRows"] = "10" },
+        });
+        var e = Assert.Throws<ServerConfigurationException>(() => VoucherExportServer.Build(builder));
+        Assert.Equal("Applications", e.Key);
+        Assert.Contains("loopback", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AJsonLinesLedgerNamedInConfigurationIsServed()
     {
