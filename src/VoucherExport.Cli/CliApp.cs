@@ -14,6 +14,7 @@ public static class CliApp
             GenerateCommand.Create(stdout, stderr),
             ExportCommand.Create(stdout, stderr),
             ValidateCommand.Create(stdout, stderr),
+            ServeCommand.Create(stdout, stderr),
         };
 
         // '@file.json' is our parameters syntax, not a response file.

@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace VoucherExport.Server;
+
+/// <summary>
+/// Reads the JSON body of a create request within <see cref="RequestLimits"/>: the size before parsing, then the number
+/// of filter conditions and the length of value lists before the registry validates the parameters.
+/// </summary>
+internal sealed class CreateRequestReader(RequestLimits limits)
+{
+    private static readonly JsonDocumentOptions s_documentOptions = new()
+    {
+        // A key given twice is ambiguous (first or last wins?); refuse it instead of guessing.
+        AllowDuplicateProperties = false,
+        MaxDepth = 32,
+    };
+
+    /// <summary>The body's bytes (empty when there is none); 400 when it is larger than the limit.</summary>
+    public async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        int max = limits.MaxBodyBytes;
+        if (request.ContentLength is long declared && declared > max)
+        {
+            throw TooLarge(declared.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(max + 1, 4096));
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await request.Body.ReadAsync(buffer.GetMemory(1), cancellationToken).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel's backstop counts what arrived, which can pass the limit before this loop has read that far.
+                throw TooLarge($"more than {max}");
+            }
+
+            if (read == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+
+            buffer.Advance(read);
+            if (buffer.WrittenCount > max)
+            {
+                throw TooLarge($"more than {max}");
+            }
+        }
+    }
+
+    /// <summary>The body as JSON (null when empty); 400 for text that is not JSON.</summary>
+    public static JsonDocument? Parse(byte[] body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (body.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonDocument.Parse(body, s_documentOptions);
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.InvalidPayload("body", $"is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The <c>parameters</c> of a per-voucher, per-campaign or per-member body (<c>{ "parameters": {…} }</c>), within the limits;
+    /// null when there is no body or no parameters.
+    /// </summary>
+    public JsonElement? ScopedParameters(JsonDocument? body)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+
+        JsonElement root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw ApiException.InvalidPayload("body", "must be a JSON object such as {\"parameters\": {…}}");
+        }
+
+        JsonElement? parameters = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!property.NameEquals("parameters"))
+            {
+                throw ApiException.InvalidPayload(property.Name, "is not a known property; the body takes only 'parameters'");
+            }
+
+            parameters = property.Value;
+        }
+
+        if (parameters is { } p)
+        {
+            CheckFilterLimits(p, "parameters");
+        }
+
+        return parameters;
+    }
+
+    /// <summary>The body of <c>POST /v1/exports</c> (an object), within the limits.</summary>
+    public JsonElement GenericBody(JsonDocument? body)
+    {
+        if (body is null)
+        {
+            throw ApiException.InvalidPayload("body", "is empty; send {\"exported_object\": \"voucher_transactions\", \"parameters\": {…}}");
+        }
+
+        JsonElement root = body.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("parameters", out var parameters))
+        {
+            CheckFilterLimits(parameters, "parameters");
+        }
+
+        return root;
+    }
+
+    /// <summary>Counts what the filter asks for before the registry compiles it; 400 naming the first limit exceeded.</summary>
+    private void CheckFilterLimits(JsonElement parameters, string path)
+    {
+        // Shapes that are wrong are left for the parameters validator, which names them precisely.
+        if (parameters.ValueKind != JsonValueKind.Object
+            || !parameters.TryGetProperty("filters", out var filters)
+            || filters.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        int conditions = 0;
+        foreach (var field in filters.EnumerateObject())
+        {
+            if (field.Value.ValueKind != JsonValueKind.Object
+                || !field.Value.TryGetProperty("conditions", out var operators)
+                || operators.ValueKind != JsonValueKind.Object)
+            {
+                continue;
+            }
+
+            foreach (var condition in operators.EnumerateObject())
+            {
+                conditions++;
+                if (condition.Value.ValueKind == JsonValueKind.Array && condition.Value.GetArrayLength() > limits.MaxInValues)
+                {
+                    throw ApiException.InvalidPayload(
+                        $"{path}.filters.{field.Name}.conditions.{condition.Name}",
+                        $"has {condition.Value.GetArrayLength()} values; a list may hold at most {limits.MaxInValues} (server limit Limits:MaxInValues)");
+                }
+            }
+        }
+
+        if (conditions > limits.MaxFilterConditions)
+        {
+            throw ApiException.InvalidPayload(
+                $"{path}.filters",
+                $"has {conditions} conditions; at most {limits.MaxFilterConditions} are allowed (server limit Limits:MaxFilterConditions)");
+        }
+    }
+
+    private ApiException TooLarge(string size) => ApiException.InvalidPayload(
+        "body", $"is {size} bytes; the server accepts at most {limits.MaxBodyBytes} bytes (server limit Limits:MaxBodyBytes)");
+}

@@ -1,0 +1,216 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using VoucherExport.Chunks;
+using VoucherExport.Parameters;
+
+namespace VoucherExport.Server;
+
+/// <summary>Everything the export server is configured with. Immutable; read from configuration and validated at start.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The application the server accepts when <c>Applications</c> names none (a local demo only).</summary>
+    public const string DemoApplicationId = "demo-app";
+
+    /// <summary>The token of <see cref="DemoApplicationId"/>.</summary>
+    public const string DemoApplicationToken = "demo-token";
+
+    /// <summary>A token shorter than this is a typo or a placeholder, not a credential.</summary>
+    public const int MinTokenLength = 8;
+
+    /// <summary>Relative to the content root (the working folder), so a fresh clone writes beside itself, not into /tmp.</summary>
+    public const string DefaultDataFolder = "data/exports";
+
+    /// <summary>24 hours, as Stripe and the IETF Idempotency-Key draft suggest: longer than any sane client retry loop.</summary>
+    public static readonly TimeSpan DefaultIdempotencyRetention = TimeSpan.FromHours(24);
+
+    /// <summary><c>Applications:&lt;id&gt;</c> = token: who may call the API. Each application sees only its own exports.</summary>
+    public ImmutableDictionary<string, string> Applications { get; init; } =
+        ImmutableDictionary<string, string>.Empty.Add(DemoApplicationId, DemoApplicationToken);
+
+    /// <summary>True when <c>Applications</c> was empty and the demo application stands in.</summary>
+    public bool UsesDemoApplication { get; init; } = true;
+
+    /// <summary><c>Exports:DataFolder</c>: where each export's chunks and manifest are written (absolute).</summary>
+    public string DataFolder { get; init; } = Path.GetFullPath(DefaultDataFolder);
+
+    /// <summary><c>Exports:MaxConcurrent</c>: exports run at once; default the core count, one export keeps about one core busy.</summary>
+    public int MaxConcurrentExports { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary><c>Exports:MaxChunkBytes</c> / <c>Exports:MaxChunkRows</c>: the chunk limits of SPEC §5.</summary>
+    public ChunkLimits Chunks { get; init; } = ChunkLimits.Default;
+
+    /// <summary><c>Ledger:*</c>: the data exported.</summary>
+    public LedgerOptions Ledger { get; init; } = new();
+
+    /// <summary><c>Limits:*</c>: request limits.</summary>
+    public RequestLimits Limits { get; init; } = new();
+
+    /// <summary><c>Downloads:*</c>: signed download URLs.</summary>
+    public DownloadOptions Downloads { get; init; } = new();
+
+    /// <summary><c>Idempotency:Retention</c>: how long an <c>Idempotency-Key</c> keeps answering with the same export.</summary>
+    public TimeSpan IdempotencyRetention { get; init; } = DefaultIdempotencyRetention;
+
+    /// <summary>Throws <see cref="ServerConfigurationException"/> naming the first bad setting.</summary>
+    public ServerOptions Validate()
+    {
+        if (Applications.IsEmpty)
+        {
+            throw new ServerConfigurationException("Applications", "names no application");
+        }
+
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (id, token) in Applications.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            if (string.IsNullOrWhiteSpace(id) || id.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            {
+                throw new ServerConfigurationException($"Applications:{id}", "an application id must be non-empty, without spaces or control characters");
+            }
+
+            if (token.Length < MinTokenLength || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            {
+                throw new ServerConfigurationException($"Applications:{id}", $"the token must be at least {MinTokenLength} characters, without spaces or control characters");
+            }
+
+            // A Bearer token alone must name one application.
+            if (!tokens.Add(token))
+            {
+                throw new ServerConfigurationException($"Applications:{id}", "the token is also another application's token");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(DataFolder) || !Path.IsPathFullyQualified(DataFolder))
+        {
+            throw new ServerConfigurationException("Exports:DataFolder", $"must be an absolute path once resolved, not '{DataFolder}'");
+        }
+
+        if (MaxConcurrentExports < 1)
+        {
+            throw new ServerConfigurationException("Exports:MaxConcurrent", $"must be at least 1, not {MaxConcurrentExports}");
+        }
+
+        try
+        {
+            ArgumentNullException.ThrowIfNull(Chunks);
+            Chunks.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string key = e.ParamName == nameof(ChunkLimits.MaxChunkRows) ? "Exports:MaxChunkRows" : "Exports:MaxChunkBytes";
+            throw new ServerConfigurationException(key, "must be at least 1");
+        }
+
+        ArgumentNullException.ThrowIfNull(Ledger);
+        ArgumentNullException.ThrowIfNull(Limits);
+        ArgumentNullException.ThrowIfNull(Downloads);
+        Ledger.Validate();
+        Limits.Validate();
+        Downloads.Validate();
+        if (IdempotencyRetention <= TimeSpan.Zero || IdempotencyRetention > TimeSpan.FromDays(7))
+        {
+            throw new ServerConfigurationException("Idempotency:Retention", $"must be more than 0 and at most 7.00:00:00, not {IdempotencyRetention:c}");
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Reads the options from <paramref name="configuration"/> (appsettings.json, environment, command line); relative paths
+    /// are resolved against <paramref name="contentRoot"/>. Throws <see cref="ServerConfigurationException"/> naming a bad key.
+    /// </summary>
+    public static ServerOptions FromConfiguration(IConfiguration configuration, string contentRoot)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrEmpty(contentRoot);
+        var applications = configuration.GetSection("Applications").GetChildren()
+            .Where(c => c.Value is not null)
+            .ToImmutableDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
+        var defaults = new ServerOptions();
+        var ledger = new LedgerOptions
+        {
+            DemoRows = ReadLong(configuration, "Ledger:DemoRows") ?? LedgerOptions.DefaultDemoRows,
+            DemoSeed = (int)(ReadLong(configuration, "Ledger:DemoSeed", int.MinValue, int.MaxValue) ?? 1),
+            Path = ReadPath(configuration, "Ledger:Path", contentRoot),
+            VouchersPath = ReadPath(configuration, "Ledger:Vouchers", contentRoot),
+            DeclaredOrder = Text(configuration, "Ledger:Order") switch
+            {
+                null => null,
+                "created_at" => ExportOrder.CreatedAtAscending,
+                "-created_at" => ExportOrder.CreatedAtDescending,
+                var other => throw new ServerConfigurationException("Ledger:Order", $"must be created_at or -created_at, not '{other}'"),
+            },
+        };
+        return new ServerOptions
+        {
+            Applications = applications.IsEmpty ? defaults.Applications : applications,
+            UsesDemoApplication = applications.IsEmpty,
+            DataFolder = ReadPath(configuration, "Exports:DataFolder", contentRoot) ?? Path.GetFullPath(DefaultDataFolder, contentRoot),
+            MaxConcurrentExports = (int)(ReadLong(configuration, "Exports:MaxConcurrent", 1, 1024) ?? defaults.MaxConcurrentExports),
+            Chunks = new ChunkLimits
+            {
+                MaxChunkBytes = ReadLong(configuration, "Exports:MaxChunkBytes") ?? ChunkLimits.DefaultMaxChunkBytes,
+                MaxChunkRows = ReadLong(configuration, "Exports:MaxChunkRows"),
+            },
+            Ledger = ledger,
+            Limits = new RequestLimits
+            {
+                MaxBodyBytes = (int)(ReadLong(configuration, "Limits:MaxBodyBytes", 0, int.MaxValue) ?? RequestLimits.DefaultMaxBodyBytes),
+                MaxFilterConditions = (int)(ReadLong(configuration, "Limits:MaxFilterConditions", 0, int.MaxValue) ?? RequestLimits.DefaultMaxFilterConditions),
+                MaxInValues = (int)(ReadLong(configuration, "Limits:MaxInValues", 0, int.MaxValue) ?? RequestLimits.DefaultMaxInValues),
+            },
+            Downloads = new DownloadOptions
+            {
+                Secret = Text(configuration, "Downloads:Secret"),
+                TokenLifetime = ReadTimeSpan(configuration, "Downloads:TokenLifetime") ?? DownloadOptions.DefaultTokenLifetime,
+                BaseUrl = Text(configuration, "Downloads:BaseUrl") is { } baseUrl
+                    ? (Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri)
+                        ? uri
+                        : throw new ServerConfigurationException("Downloads:BaseUrl", $"'{baseUrl}' is not an absolute URL"))
+                    : null,
+            },
+            IdempotencyRetention = ReadTimeSpan(configuration, "Idempotency:Retention") ?? DefaultIdempotencyRetention,
+        }.Validate();
+    }
+
+    private static string? Text(IConfiguration configuration, string key)
+    {
+        string? value = configuration[key];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    private static string? ReadPath(IConfiguration configuration, string key, string contentRoot) =>
+        Text(configuration, key) is { } path ? Path.GetFullPath(path, contentRoot) : null;
+
+    private static long? ReadLong(IConfiguration configuration, string key, long min = long.MinValue, long max = long.MaxValue)
+    {
+        if (Text(configuration, key) is not { } text)
+        {
+            return null;
+        }
+
+        if (!long.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value))
+        {
+            throw new ServerConfigurationException(key, $"'{text}' is not a whole number");
+        }
+
+        if (value < min || value > max)
+        {
+            throw new ServerConfigurationException(key, $"{value} is outside {min}..{max}");
+        }
+
+        return value;
+    }
+
+    private static TimeSpan? ReadTimeSpan(IConfiguration configuration, string key)
+    {
+        if (Text(configuration, key) is not { } text)
+        {
+            return null;
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ServerConfigurationException(key, $"'{text}' is not a time span such as 00:15:00");
+    }
+}
