@@ -205,6 +205,13 @@ internal sealed class LedgerFilterSql
             case FilterOperator.IsNot:
                 _sql.Append(column).Append(" IS DISTINCT FROM ").Append(Text(values[0].Text!));
                 break;
+            // One value is plain equality, which the planner can match to an index that also gives the order.
+            case FilterOperator.In when values.Length == 1:
+                _sql.Append(column).Append(" = ").Append(Text(values[0].Text!));
+                break;
+            case FilterOperator.NotIn when values.Length == 1:
+                _sql.Append(column).Append(" IS DISTINCT FROM ").Append(Text(values[0].Text!));
+                break;
             case FilterOperator.In:
                 _sql.Append(column).Append(" = ANY(").Append(TextArray(values)).Append(')');
                 break;

@@ -83,7 +83,7 @@ public class LedgerFilterPushdownTests
     }
 
     [PostgresFact]
-    public async Task TheOrderUsesTheIndexAndValuesAreParameters()
+    public async Task ThePerVoucherFilterUsesItsIndexAndValuesAreParameters()
     {
         await using var db = await PgTestDatabase.CreateAsync();
         await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(5000).AsSource(), db.Ledger);
@@ -92,9 +92,13 @@ public class LedgerFilterPushdownTests
         await using var command = LedgerQuery.Create(db.Ledger, query, pushFilters: true, null, null);
         Assert.DoesNotContain("DROP", command.CommandText, StringComparison.Ordinal);
 
-        // Rows loaded in time order: the planner reads the whole ledger through the index rather than sorting it.
+        // The per-voucher export: equality on the first column of the (voucher_id, created_at, id) index. (For a few
+        // scattered rows the planner may still prefer a bitmap scan and a small sort; the full-ledger read is measured in
+        // the adapters benchmark.)
+        var ledger = new DemoLedger(5000);
+        var voucher = LedgerFilterGenerators.Parse("{\"voucher_id\":{\"conditions\":{\"$in\":[\"" + ledger.Vouchers[3].Id + "\"]}}}");
         await using var connection = await db.DataSource.OpenConnectionAsync();
-        await using var unfiltered = LedgerQuery.Create(db.Ledger, query with { Filters = null }, pushFilters: true, null, null);
+        await using var unfiltered = LedgerQuery.Create(db.Ledger, query with { Filters = voucher }, pushFilters: true, null, null);
         unfiltered.Connection = connection;
         unfiltered.CommandText = "EXPLAIN " + unfiltered.CommandText;
         var plan = new List<string>();
@@ -107,7 +111,7 @@ public class LedgerFilterPushdownTests
         }
 
         string text = string.Join("\n", plan);
-        Assert.Contains("Index Scan Backward using voucher_transactions_created_at_id", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("Sort", text, StringComparison.Ordinal);
+        Assert.Contains("voucher_transactions_voucher_created_at_id", text, StringComparison.Ordinal);
+        Assert.Contains("Index Cond: (voucher_id = $1)", text, StringComparison.Ordinal);
     }
 }
