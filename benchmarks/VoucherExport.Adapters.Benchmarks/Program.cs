@@ -1,2 +1,5 @@
-Console.Error.WriteLine("PostgreSQL/S3 benchmark: not written yet");
-return 1;
+using VoucherExport.Adapters.Benchmarks;
+
+// dotnet run -c Release --project benchmarks/VoucherExport.Adapters.Benchmarks -- [--rows N] [--partitions P] [--runs R] [--s3]
+// Needs VX_POSTGRES (scripts/start-postgres). Prints a Markdown report on stdout; progress goes to stderr.
+return await AdapterBenchmark.RunAsync(args);

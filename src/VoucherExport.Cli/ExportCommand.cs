@@ -13,7 +13,7 @@ internal static class ExportCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var source = new Option<string>("--source") { Description = "The ledger: a .jsonl or .csv file, or demo:N for N generated rows.", Required = true };
+        var source = new Option<string>("--source") { Description = "The ledger: a .jsonl or .csv file, demo:N for N generated rows, or a PostgreSQL table (postgres://user:pw@host:port/db?schema=…&table=…&partitions=N, or Host=…;Username=…).", Required = true };
         var vouchers = new Option<string?>("--vouchers") { Description = "Vouchers (JSON Lines) to resolve voucher codes, campaigns and member cards." };
         var voucher = new Option<string?>("--voucher") { Description = "Export one voucher's transactions (code or v_ id), as POST /v1/vouchers/{code}/transactions/export." };
         var campaign = new Option<string?>("--campaign") { Description = "Export one campaign's transactions, as POST /v1/campaigns/{id}/transactions/export." };

@@ -1,3 +1,5 @@
+using Npgsql;
+using VoucherExport.PostgreSql;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Cli;
@@ -36,14 +38,66 @@ internal static class SourceOption
             return (ledger.AsSource(), vouchersPath is null ? new InMemoryVoucherDirectory(ledger.Vouchers) : directory, $"demo ledger of {rows:N0} rows");
         }
 
+        if (source.StartsWith("postgres://", StringComparison.Ordinal) || source.StartsWith("postgresql://", StringComparison.Ordinal)
+            || source.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
+        {
+            return (OpenPostgres(source), directory, "PostgreSQL ledger");
+        }
+
         if (!File.Exists(source))
         {
-            throw new CliInputException("--source", $"no such file: {source} (give a .jsonl or .csv ledger, or demo:N)");
+            throw new CliInputException("--source", $"no such file: {source} (give a .jsonl or .csv ledger, demo:N, postgres://… or Host=…)");
         }
 
         ITransactionSource opened = source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
             ? new CsvTransactionSource(source)
             : new JsonLinesTransactionSource(source);
         return (opened, directory, source);
+    }
+
+    /// <summary>
+    /// A PostgreSQL ledger from <c>postgres://user:password@host:port/database?schema=…&amp;table=…&amp;partitions=…</c> or
+    /// an Npgsql connection string (<c>Host=…;Username=…</c>, the default table <c>public.voucher_transactions</c>).
+    /// </summary>
+    private static PostgresTransactionSource OpenPostgres(string source)
+    {
+        var options = PostgresLedgerOptions.Default;
+        string connectionString = source;
+        try
+        {
+            if (!source.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
+            {
+                var uri = new Uri(source);
+                string[] user = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
+                var builder = new NpgsqlConnectionStringBuilder
+                {
+                    Host = uri.Host,
+                    Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
+                    Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+                    Username = user[0].Length == 0 ? null : user[0],
+                    Password = user.Length > 1 ? user[1] : null,
+                };
+                foreach (string pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    string[] kv = pair.Split('=', 2);
+                    string value = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : string.Empty;
+                    options = kv[0] switch
+                    {
+                        "schema" => options with { Schema = value },
+                        "table" => options with { Table = value },
+                        "partitions" => options with { Partitions = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+                        _ => throw new CliInputException("--source", $"unknown option '{kv[0]}' in the PostgreSQL URL (allowed: schema, table, partitions)"),
+                    };
+                }
+
+                connectionString = builder.ConnectionString;
+            }
+
+            return new PostgresTransactionSource(NpgsqlDataSource.Create(connectionString), options.Validate());
+        }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException or OverflowException)
+        {
+            throw new CliInputException("--source", $"not a usable PostgreSQL source: {e.Message}");
+        }
     }
 }

@@ -6,7 +6,7 @@ using VoucherExport.Parameters;
 
 namespace VoucherExport.Registry;
 
-/// <summary>Writes the export object in Voucherify's JSON shape (SPEC §1), keys in Voucherify's order.</summary>
+/// <summary>Writes the export object in Voucherify's JSON shape (SPEC §1), keys in Voucherify's order, and reads it back.</summary>
 public static class ExportJson
 {
     /// <summary>Writes <paramref name="export"/> as one JSON object.</summary>
@@ -59,6 +59,35 @@ public static class ExportJson
 
         writer.WriteEndObject();
     }
+
+    /// <summary>
+    /// Reads an export object as <see cref="Write"/> writes it (durable stores keep exports this way). Timestamps come
+    /// back to the millisecond, as written; throws <see cref="FormatException"/> naming the bad path.
+    /// </summary>
+    public static ExportObject Read(ReadOnlySpan<byte> utf8Json)
+    {
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            document = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"export: invalid JSON: {ex.Message}", ex);
+        }
+
+        using (document)
+        {
+            return ExportJsonReader.Read(document.RootElement);
+        }
+    }
+
+    /// <summary>Reads an export object from a parsed JSON element; see <see cref="Read(ReadOnlySpan{byte})"/>.</summary>
+    public static ExportObject Read(JsonElement element) => ExportJsonReader.Read(element);
+
+    /// <summary>Reads an error written by <see cref="WriteError"/>.</summary>
+    public static VoucherifyError ReadError(JsonElement element) => ExportJsonReader.ReadError(element, "error");
 
     /// <summary>The export as indented UTF-8 JSON (the manifest's form).</summary>
     public static byte[] ToUtf8(ExportObject export, bool indented = true)

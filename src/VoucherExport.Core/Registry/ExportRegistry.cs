@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Threading.Channels;
 using VoucherExport.Chunks;
 using VoucherExport.Ordering;
 using VoucherExport.Parameters;
@@ -9,9 +8,15 @@ using VoucherExport.Transactions;
 namespace VoucherExport.Registry;
 
 /// <summary>
-/// The in-process export registry (SPEC §1): creates exports <c>SCHEDULED</c>, runs them in the background with a bounded
+/// The export registry (SPEC §1): creates exports <c>SCHEDULED</c>, runs them in the background with a bounded
 /// number at once, and answers get, list and delete, each application seeing only its own exports.
 /// </summary>
+/// <remarks>
+/// Workers take exports by claiming them from the store (see <see cref="IExportStore.TryClaimAsync"/>), so any number of
+/// registries may share one durable store: a create here wakes a local worker at once; exports created elsewhere, and
+/// exports whose worker died (its lease ran out), are found by polling. A running export renews its lease every
+/// <see cref="ExportRegistryOptions.HeartbeatInterval"/>; a run that lost its lease stops and never writes its result.
+/// </remarks>
 public sealed class ExportRegistry : IAsyncDisposable
 {
     private readonly IExportStore _store;
@@ -20,11 +25,12 @@ public sealed class ExportRegistry : IAsyncDisposable
     private readonly IVoucherDirectory _vouchers;
     private readonly ExportRegistryOptions _options;
     private readonly TimeProvider _time;
-    private readonly Channel<(string AppId, string ExportId)> _queue =
-        Channel.CreateUnbounded<(string, string)>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
     private readonly ConcurrentDictionary<string, ExportRun> _runs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly string _workerName;
     private readonly Task[] _workers;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     /// <summary>A registry over <paramref name="store"/> that reads <paramref name="source"/> and writes to <paramref name="sinks"/>.</summary>
@@ -42,10 +48,12 @@ public sealed class ExportRegistry : IAsyncDisposable
         _options = (options ?? ExportRegistryOptions.Default).Validate();
         _vouchers = vouchers ?? InMemoryVoucherDirectory.Empty;
         _time = time ?? TimeProvider.System;
+        _workerName = _options.WorkerName ?? ExportIds.NewId().Replace("exp_", "registry_", StringComparison.Ordinal);
         _workers = new Task[_options.MaxConcurrentExports];
         for (int i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = Task.Run(WorkAsync);
+            string owner = $"{_workerName}/{i}";
+            _workers[i] = Task.Run(() => WorkAsync(owner));
         }
     }
 
@@ -129,12 +137,10 @@ public sealed class ExportRegistry : IAsyncDisposable
             (options.Csv ?? _options.Csv).Validate(),
             (options.Chunks ?? _options.Chunks).Validate());
 
-        var run = new ExportRun();
-        _runs[job.Export.Id] = run;
         await _store.AddAsync(job, cancellationToken).ConfigureAwait(false);
-        if (!_queue.Writer.TryWrite((appId, job.Export.Id)))
+        if (_wake.CurrentCount < _workers.Length)
         {
-            throw new ObjectDisposedException(nameof(ExportRegistry));
+            _wake.Release();
         }
 
         return job.Export;
@@ -198,17 +204,38 @@ public sealed class ExportRegistry : IAsyncDisposable
     }
 
     /// <summary>Waits until the export is <c>DONE</c> or <c>ERROR</c> and returns it; null when it does not exist.</summary>
+    /// <remarks>
+    /// An export another registry runs is polled every <see cref="ExportRegistryOptions.PollInterval"/> (on this
+    /// registry's clock); one this registry runs is awaited directly.
+    /// </remarks>
     public async Task<ExportObject?> WaitAsync(string appId, string exportId, CancellationToken cancellationToken = default)
     {
-        if (_runs.TryGetValue(exportId, out var run))
+        while (true)
         {
-            await run.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+            // Taken before reading the store, so a change made after the read still wakes this wait.
+            Task changed = Volatile.Read(ref _changed).Task;
+            ExportJob? job = await _store.GetAsync(appId, exportId, cancellationToken).ConfigureAwait(false);
+            if (job is null || ExportStateMachine.IsFinal(job.Export.Status))
+            {
+                return job?.Export;
+            }
 
-        return await GetAsync(appId, exportId, cancellationToken).ConfigureAwait(false);
+            if (_runs.TryGetValue(exportId, out var run))
+            {
+                await run.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task delay = Task.Delay(_options.PollInterval, _time, poll.Token);
+            await Task.WhenAny(changed, delay).ConfigureAwait(false);
+            await poll.CancelAsync().ConfigureAwait(false);
+            await delay.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
-    /// <summary>Completes when no export of this registry is scheduled or running (a moment's truth: new ones may come).</summary>
+    /// <summary>Completes when this registry runs no export (a moment's truth: a new claim may start one).</summary>
     public async Task WhenIdleAsync(CancellationToken cancellationToken = default)
     {
         while (!_runs.IsEmpty)
@@ -218,7 +245,11 @@ public sealed class ExportRegistry : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops taking work, cancels running exports (they end in <c>ERROR</c>) and waits for the workers.</summary>
+    /// <summary>
+    /// Stops taking work, cancels running exports and waits for the workers. With a store of this process only, running
+    /// and scheduled exports end in <c>ERROR</c> (nobody else could run them); with a shared store they are handed back
+    /// (scheduled ones stay scheduled, running ones restart on the next claim) for other registries to finish.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -226,10 +257,10 @@ public sealed class ExportRegistry : IAsyncDisposable
             return;
         }
 
-        _queue.Writer.TryComplete();
         await _shutdown.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);
         _shutdown.Dispose();
+        _wake.Dispose();
     }
 
     private ExportObject WithLiveProgress(ExportObject export) =>
@@ -237,69 +268,152 @@ public sealed class ExportRegistry : IAsyncDisposable
             ? export with { Progress = run.Latest }
             : export;
 
-    private async Task WorkAsync()
+    private void Pulse() =>
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private async Task WorkAsync(string owner)
     {
-        try
+        CancellationToken shutdown = _shutdown.Token;
+        while (!shutdown.IsCancellationRequested)
         {
-            while (await _queue.Reader.WaitToReadAsync(_shutdown.Token).ConfigureAwait(false))
+            ExportClaim? claim;
+            try
             {
-                while (_queue.Reader.TryRead(out var item))
-                {
-                    await RunOneAsync(item.AppId, item.ExportId).ConfigureAwait(false);
-                }
+                claim = await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, shutdown).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The store is unreachable for now: what is scheduled stays scheduled there; try again after a pause.
+                claim = null;
+            }
+
+            if (claim is not null)
+            {
+                await RunClaimAsync(claim).ConfigureAwait(false);
+                continue;
+            }
+
+            await WaitForWorkAsync(shutdown).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+
+        if (!_store.IsShared)
         {
-            // Shutting down: exports still queued end in ERROR so that none stays SCHEDULED for ever.
-            while (_queue.Reader.TryRead(out var item))
+            // Nobody else can ever run what this process's store holds: end it in ERROR rather than leave it SCHEDULED.
+            while (await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, CancellationToken.None)
+                .ConfigureAwait(false) is { } left)
             {
-                await RunOneAsync(item.AppId, item.ExportId).ConfigureAwait(false);
+                var failed = left.Job with { Export = Failed(left.Job.Export, ShutdownError) };
+                await _store.TryFinishAsync(failed, left.Lease, CancellationToken.None).ConfigureAwait(false);
             }
+
+            Pulse();
         }
     }
 
-    private async Task RunOneAsync(string appId, string exportId)
+    private async Task WaitForWorkAsync(CancellationToken shutdown)
     {
-        if (!_runs.TryGetValue(exportId, out var run))
-        {
-            return;
-        }
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        Task woken = _wake.WaitAsync(wait.Token);
+        Task delay = Task.Delay(_options.PollInterval, _time, wait.Token);
+        await Task.WhenAny(woken, delay).ConfigureAwait(false);
+        await wait.CancelAsync().ConfigureAwait(false);
+        await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await delay.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
 
+    private async Task RunClaimAsync(ExportClaim claim)
+    {
+        string exportId = claim.Job.Export.Id;
+        var run = new ExportRun(claim.Lease);
+        _runs[exportId] = run;
+        Pulse();
         ExportObject? final = null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation.Token, _shutdown.Token);
+        using var heartbeatStop = new CancellationTokenSource();
+        Task heartbeat = Task.CompletedTask;
         try
         {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation.Token, _shutdown.Token);
-            ExportJob? job = await _store.GetAsync(appId, exportId, CancellationToken.None).ConfigureAwait(false);
-            if (job is null || job.Export.Status != ExportStatus.Scheduled)
+            if (claim.Lease.Attempt > 1)
             {
-                final = job?.Export;
-                return;
+                // Taken over: the previous attempt may have left chunks; this attempt starts from nothing.
+                await _sinks.Create(exportId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
             }
 
-            if (linked.IsCancellationRequested)
-            {
-                final = await FailAsync(job, ExportStatus.Scheduled, Cancelled(run)).ConfigureAwait(false);
-                return;
-            }
-
-            var running = job with { Export = job.Export with { Status = ExportStatus.InProgress, Progress = default(ExportProgress) } };
-            if (!await _store.TryUpdateAsync(running, ExportStatus.Scheduled, CancellationToken.None).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            final = await ExecuteAsync(running, run, linked.Token).ConfigureAwait(false);
+            heartbeat = HeartbeatAsync(run, heartbeatStop.Token);
+            final = await ExecuteAsync(claim, run, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The store failed while the run ended; its lease runs out and another claim finishes the export.
+            final = null;
         }
         finally
         {
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             run.Completion.TrySetResult(final);
             _runs.TryRemove(exportId, out _);
+            Pulse();
         }
     }
 
-    private async Task<ExportObject> ExecuteAsync(ExportJob running, ExportRun run, CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(ExportRun run, CancellationToken stop)
     {
+        while (true)
+        {
+            await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
+            DateTimeOffset now = _time.GetUtcNow();
+            bool? renewed;
+            try
+            {
+                renewed = await RenewAsync(run, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                renewed = null;
+            }
+
+            // Not renewed, or the store cannot be reached and the lease would run out before the next try: another
+            // worker may claim the export any moment, so this run must stop writing now.
+            if (renewed == false || (renewed is null && now + _options.HeartbeatInterval >= run.Lease.ExpiresAt))
+            {
+                run.LeaseLost = true;
+                await run.Cancellation.CancelAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    private async ValueTask<bool> RenewAsync(ExportRun run, CancellationToken cancellationToken)
+    {
+        if (run.LeaseLost)
+        {
+            return false;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        ExportLease lease = run.Lease;
+        if (await _store.TryRenewAsync(lease, now, _options.LeaseDuration, run.Latest, cancellationToken).ConfigureAwait(false))
+        {
+            run.Lease = lease with { ExpiresAt = now + _options.LeaseDuration };
+            return true;
+        }
+
+        run.LeaseLost = true;
+        return false;
+    }
+
+    private async Task<ExportObject> ExecuteAsync(ExportClaim claim, ExportRun run, CancellationToken cancellationToken)
+    {
+        ExportJob running = claim.Job;
         var request = new ExportRequest
         {
             Export = running.Export,
@@ -307,26 +421,41 @@ public sealed class ExportRegistry : IAsyncDisposable
             Chunks = running.Chunks,
             Sort = _options.Sort,
             Vouchers = _vouchers,
-            Time = _time,
+            Time = new PinnedClock(claim.StartedAt),
         };
 
+        var sinks = new LeaseFencedSinkFactory(_sinks, ct => RenewAsync(run, ct));
         VoucherifyError error;
         try
         {
-            ExportResult result = await ExportEngine.RunAsync(request, _source, _sinks, run, cancellationToken)
+            ExportResult result = await ExportEngine.RunAsync(request, _source, sinks, run, cancellationToken)
                 .ConfigureAwait(false);
             var done = running with { Export = result.Export };
-            if (await _store.TryUpdateAsync(done, ExportStatus.InProgress, CancellationToken.None).ConfigureAwait(false))
+            if (await _store.TryFinishAsync(done, run.Lease, CancellationToken.None).ConfigureAwait(false))
             {
                 return done.Export;
             }
 
-            // Deleted while finishing: what was published must not outlive the export.
-            await _sinks.Create(running.Export.Id).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-            return done.Export;
+            return await AfterLostLeaseAsync(running).ConfigureAwait(false);
+        }
+        catch (ExportLeaseLostException)
+        {
+            return await AfterLostLeaseAsync(running).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            if (run.LeaseLost)
+            {
+                return await AfterLostLeaseAsync(running).ConfigureAwait(false);
+            }
+
+            if (!run.Deleted && _store.IsShared && _shutdown.IsCancellationRequested)
+            {
+                // Another registry sharing the store finishes it; the engine has already removed this run's files.
+                await _store.ReleaseAsync(run.Lease, CancellationToken.None).ConfigureAwait(false);
+                return running.Export;
+            }
+
             error = Cancelled(run);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -334,25 +463,55 @@ public sealed class ExportRegistry : IAsyncDisposable
             error = ExportErrors.From(ex);
         }
 
-        return await FailAsync(running, ExportStatus.InProgress, error).ConfigureAwait(false);
-    }
-
-    private async Task<ExportObject> FailAsync(ExportJob job, ExportStatus expected, VoucherifyError error)
-    {
-        var failed = job with { Export = job.Export with { Status = ExportStatus.Error, Progress = null, Result = null, Error = error } };
-        await _store.TryUpdateAsync(failed, expected, CancellationToken.None).ConfigureAwait(false);
+        var failed = running with { Export = Failed(running.Export, error) };
+        await _store.TryFinishAsync(failed, run.Lease, CancellationToken.None).ConfigureAwait(false);
         return failed.Export;
     }
 
+    // The run no longer holds the export. If the export was deleted, nothing it published may outlive it; if another
+    // worker took it over, the files are that worker's now and are left alone.
+    private async Task<ExportObject> AfterLostLeaseAsync(ExportJob running)
+    {
+        ExportJob? now = await _store.GetAsync(running.AppId, running.Export.Id, CancellationToken.None).ConfigureAwait(false);
+        if (now is null)
+        {
+            await _sinks.Create(running.Export.Id).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
+            return running.Export;
+        }
+
+        return now.Export;
+    }
+
+    private static ExportObject Failed(ExportObject export, VoucherifyError error) =>
+        export with { Status = ExportStatus.Error, Progress = null, Result = null, Error = error };
+
+    private static VoucherifyError ShutdownError { get; } =
+        new(503, "export_cancelled", "Export cancelled", "the registry shut down before the export finished");
+
     private static VoucherifyError Cancelled(ExportRun run) => run.Deleted
         ? new VoucherifyError(409, "export_cancelled", "Export cancelled", "the export was deleted before it finished")
-        : new VoucherifyError(503, "export_cancelled", "Export cancelled", "the registry shut down before the export finished");
+        : ShutdownError;
 
-    /// <summary>The in-process side of one export: its cancellation, its live progress, its completion.</summary>
-    private sealed class ExportRun : IProgress<ExportProgress>
+    /// <summary>A clock stopped at the export's first start: relative filters of every attempt use that one reading.</summary>
+    private sealed class PinnedClock(DateTimeOffset at) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => at;
+    }
+
+    /// <summary>The in-process side of one running export: its lease, cancellation, live progress and completion.</summary>
+    private sealed class ExportRun(ExportLease lease) : IProgress<ExportProgress>
     {
         private ExportProgress _latest;
         private readonly Lock _gate = new();
+        private volatile ExportLease _lease = lease;
+
+        public ExportLease Lease
+        {
+            get => _lease;
+            set => _lease = value;
+        }
+
+        public volatile bool LeaseLost;
 
         public CancellationTokenSource Cancellation { get; } = new();
 

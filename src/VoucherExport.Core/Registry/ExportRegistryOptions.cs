@@ -22,6 +22,30 @@ public sealed record ExportRegistryOptions
     /// <summary>How rows are sorted when the source does not deliver the order.</summary>
     public SortOptions Sort { get; init; } = SortOptions.Default;
 
+    /// <summary>
+    /// How long a worker's claim on an export holds without renewal; default 30 s, long enough to ride out a slow store
+    /// or a garbage collection, short enough that a dead worker's export restarts elsewhere within a minute.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a running export renews its lease (and stores its progress); default 10 s, a third of the lease, so two
+    /// renewals may fail before it runs out. A worker that cannot renew before the lease would run out stops the export.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often an idle worker asks the store for work it was not told about (exports created by other processes,
+    /// leases that ran out); default 1 s. Exports created through this registry wake a worker at once.
+    /// </summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The name this registry's workers claim exports under (worker <c>i</c> is <c>name/i</c>); default null, a random
+    /// name per registry, so two registries never share one.
+    /// </summary>
+    public string? WorkerName { get; init; }
+
     /// <summary>The defaults.</summary>
     public static ExportRegistryOptions Default { get; } = new();
 
@@ -32,6 +56,21 @@ public sealed record ExportRegistryOptions
         ArgumentNullException.ThrowIfNull(Csv);
         ArgumentNullException.ThrowIfNull(Chunks);
         ArgumentNullException.ThrowIfNull(Sort);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LeaseDuration, TimeSpan.Zero, nameof(LeaseDuration));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HeartbeatInterval, TimeSpan.Zero, nameof(HeartbeatInterval));
+        if (HeartbeatInterval * 2 > LeaseDuration)
+        {
+            throw new ArgumentException(
+                $"HeartbeatInterval ({HeartbeatInterval}) must be at most half of LeaseDuration ({LeaseDuration}), so a lease survives one missed renewal",
+                nameof(HeartbeatInterval));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero, nameof(PollInterval));
+        if (WorkerName is not null && (WorkerName.Length == 0 || WorkerName.Length > 200))
+        {
+            throw new ArgumentException("WorkerName must be 1 to 200 characters when given", nameof(WorkerName));
+        }
+
         Csv.Validate();
         Chunks.Validate();
         Sort.Validate();

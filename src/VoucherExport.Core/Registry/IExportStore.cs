@@ -2,10 +2,17 @@ namespace VoucherExport.Registry;
 
 /// <summary>
 /// Where the registry keeps its exports. Updates are compare-and-set on the status, so two workers can never both move
-/// the same export, and a final state can never be overwritten.
+/// the same export, and a final state can never be overwritten. Workers take exports by claiming them: a claim holds a
+/// lease that the worker renews while it runs, and a run's writes are refused once its lease was taken over.
 /// </summary>
 public interface IExportStore
 {
+    /// <summary>
+    /// Whether exports outlive this process and other registries may run them (a database). A registry that shuts down
+    /// hands its running exports back to such a store instead of failing them, and leaves scheduled ones scheduled.
+    /// </summary>
+    bool IsShared { get; }
+
     /// <summary>Adds a new export; its id must be new.</summary>
     ValueTask AddAsync(ExportJob job, CancellationToken cancellationToken);
 
@@ -23,4 +30,31 @@ public interface IExportStore
 
     /// <summary>Removes the export; returns whether it existed.</summary>
     ValueTask<bool> RemoveAsync(string appId, string exportId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims the oldest export that is <c>SCHEDULED</c>, or <c>IN_PROGRESS</c> with a lease that ran out by
+    /// <paramref name="now"/> (its worker died): it becomes <c>IN_PROGRESS</c>, held by <paramref name="owner"/> until
+    /// <paramref name="now"/> + <paramref name="leaseDuration"/>. Null when there is nothing to claim. Two claims never
+    /// get the same export while its lease holds.
+    /// </summary>
+    ValueTask<ExportClaim?> TryClaimAsync(string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Extends <paramref name="lease"/> to <paramref name="now"/> + <paramref name="leaseDuration"/> and stores the run's
+    /// <paramref name="progress"/>; false when the lease is no longer held (taken over, export deleted or final).
+    /// </summary>
+    ValueTask<bool> TryRenewAsync(
+        ExportLease lease, DateTimeOffset now, TimeSpan leaseDuration, ExportProgress progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the running export with <paramref name="updated"/> (normally <c>DONE</c> or <c>ERROR</c>) if
+    /// <paramref name="lease"/> still holds it; returns whether it did. A worker that lost its lease can never finish.
+    /// </summary>
+    ValueTask<bool> TryFinishAsync(ExportJob updated, ExportLease lease, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gives the export back while it is <c>IN_PROGRESS</c>: its lease ends now, so the next claim restarts it. Does
+    /// nothing when <paramref name="lease"/> no longer holds it.
+    /// </summary>
+    ValueTask ReleaseAsync(ExportLease lease, CancellationToken cancellationToken);
 }

@@ -4,7 +4,12 @@ namespace VoucherExport.Registry;
 public sealed class InMemoryExportStore : IExportStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, ExportJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _jobs = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    /// <inheritdoc />
+    /// <remarks>False: only registries of this process see these exports, and they end with it.</remarks>
+    public bool IsShared => false;
 
     /// <inheritdoc />
     public ValueTask AddAsync(ExportJob job, CancellationToken cancellationToken)
@@ -12,7 +17,7 @@ public sealed class InMemoryExportStore : IExportStore
         ArgumentNullException.ThrowIfNull(job);
         lock (_gate)
         {
-            if (!_jobs.TryAdd(job.Export.Id, job))
+            if (!_jobs.TryAdd(job.Export.Id, new Entry(job, ++_sequence)))
             {
                 throw new InvalidOperationException($"export {job.Export.Id} exists already");
             }
@@ -27,7 +32,7 @@ public sealed class InMemoryExportStore : IExportStore
         lock (_gate)
         {
             return ValueTask.FromResult(
-                _jobs.TryGetValue(exportId, out var job) && job.AppId == appId ? job : null);
+                _jobs.TryGetValue(exportId, out var entry) && entry.Job.AppId == appId ? entry.Job : null);
         }
     }
 
@@ -39,7 +44,7 @@ public sealed class InMemoryExportStore : IExportStore
         List<ExportObject> mine;
         lock (_gate)
         {
-            mine = [.. _jobs.Values.Where(j => j.AppId == appId).Select(j => j.Export)];
+            mine = [.. _jobs.Values.Where(e => e.Job.AppId == appId).Select(e => e.Job.Export)];
         }
 
         mine.Sort(ExportListComparer.For(order));
@@ -53,14 +58,19 @@ public sealed class InMemoryExportStore : IExportStore
         ArgumentNullException.ThrowIfNull(updated);
         lock (_gate)
         {
-            if (!_jobs.TryGetValue(updated.Export.Id, out var current)
-                || current.Export.Status != expected
+            if (!_jobs.TryGetValue(updated.Export.Id, out var entry)
+                || entry.Job.Export.Status != expected
                 || !ExportStateMachine.CanMove(expected, updated.Export.Status))
             {
                 return ValueTask.FromResult(false);
             }
 
-            _jobs[updated.Export.Id] = updated;
+            entry.Job = updated;
+            if (ExportStateMachine.IsFinal(updated.Export.Status))
+            {
+                entry.Owner = null;
+            }
+
             return ValueTask.FromResult(true);
         }
     }
@@ -71,7 +81,119 @@ public sealed class InMemoryExportStore : IExportStore
         lock (_gate)
         {
             return ValueTask.FromResult(
-                _jobs.TryGetValue(exportId, out var job) && job.AppId == appId && _jobs.Remove(exportId));
+                _jobs.TryGetValue(exportId, out var entry) && entry.Job.AppId == appId && _jobs.Remove(exportId));
         }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ExportClaim?> TryClaimAsync(string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        lock (_gate)
+        {
+            Entry? next = null;
+            foreach (Entry entry in _jobs.Values)
+            {
+                bool claimable = entry.Job.Export.Status == ExportStatus.Scheduled
+                    || (entry.Job.Export.Status == ExportStatus.InProgress && entry.ExpiresAt <= now);
+                if (claimable && (next is null || (entry.Job.Export.CreatedAt, entry.Sequence).CompareTo((next.Job.Export.CreatedAt, next.Sequence)) < 0))
+                {
+                    next = entry;
+                }
+            }
+
+            if (next is null)
+            {
+                return ValueTask.FromResult<ExportClaim?>(null);
+            }
+
+            next.Job = next.Job with { Export = next.Job.Export with { Status = ExportStatus.InProgress, Progress = default(ExportProgress) } };
+            next.Owner = owner;
+            next.ExpiresAt = now + leaseDuration;
+            next.Attempts++;
+            next.StartedAt ??= now;
+            var lease = new ExportLease(next.Job.AppId, next.Job.Export.Id, owner, next.Attempts, next.ExpiresAt);
+            return ValueTask.FromResult<ExportClaim?>(new ExportClaim(next.Job, lease, next.StartedAt.Value));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryRenewAsync(
+        ExportLease lease, DateTimeOffset now, TimeSpan leaseDuration, ExportProgress progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_gate)
+        {
+            if (!Holds(lease, out var entry))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            entry.ExpiresAt = now + leaseDuration;
+            entry.Job = entry.Job with { Export = entry.Job.Export with { Progress = progress } };
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryFinishAsync(ExportJob updated, ExportLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(updated);
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_gate)
+        {
+            if (updated.Export.Id != lease.ExportId || !Holds(lease, out var entry)
+                || !ExportStateMachine.CanMove(ExportStatus.InProgress, updated.Export.Status))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            entry.Job = updated;
+            if (ExportStateMachine.IsFinal(updated.Export.Status))
+            {
+                entry.Owner = null;
+            }
+
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ReleaseAsync(ExportLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        lock (_gate)
+        {
+            if (Holds(lease, out var entry))
+            {
+                entry.Owner = null;
+                entry.ExpiresAt = DateTimeOffset.MinValue;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private bool Holds(ExportLease lease, out Entry entry)
+    {
+        return _jobs.TryGetValue(lease.ExportId, out entry!)
+            && entry.Job.Export.Status == ExportStatus.InProgress
+            && entry.Owner == lease.Owner
+            && entry.Attempts == lease.Attempt;
+    }
+
+    private sealed class Entry(ExportJob job, long sequence)
+    {
+        public ExportJob Job { get; set; } = job;
+
+        public long Sequence { get; } = sequence;
+
+        public string? Owner { get; set; }
+
+        public DateTimeOffset ExpiresAt { get; set; } = DateTimeOffset.MinValue;
+
+        public int Attempts { get; set; }
+
+        public DateTimeOffset? StartedAt { get; set; }
     }
 }

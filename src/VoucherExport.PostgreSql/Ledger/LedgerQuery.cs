@@ -1,0 +1,50 @@
+using System.Text;
+using Npgsql;
+using VoucherExport.Parameters;
+using VoucherExport.Transactions;
+
+namespace VoucherExport.PostgreSql;
+
+/// <summary>The SELECT of one export (or of one <c>created_at</c> range of it), with its parameters.</summary>
+internal static class LedgerQuery
+{
+    /// <summary>
+    /// Builds the command text: the pushed-down filters (unless <paramref name="pushFilters"/> is false), the range
+    /// [<paramref name="from"/>, <paramref name="to"/>) when given, and the export order on the qualified columns so
+    /// that the (created_at, id) index serves it.
+    /// </summary>
+    public static NpgsqlCommand Create(
+        PostgresLedgerOptions options, TransactionQuery query, bool pushFilters, DateTime? from, DateTime? to)
+    {
+        var parameters = new List<NpgsqlParameter>();
+        var sql = new StringBuilder(512)
+            .Append("SELECT ").Append(LedgerRows.SelectList)
+            .Append(" FROM ").Append(options.QualifiedTable).Append(" AS t WHERE ");
+        LedgerFilterSql.Append(sql, parameters, pushFilters ? query.Filters : null, query.Now);
+        AppendRange(sql, parameters, from, to);
+        string direction = query.Order == ExportOrder.CreatedAtAscending ? "ASC" : "DESC";
+        sql.Append(" ORDER BY t.created_at ").Append(direction).Append(", t.id ").Append(direction);
+
+        var command = new NpgsqlCommand(sql.ToString()) { CommandTimeout = options.CommandTimeoutSeconds };
+        foreach (NpgsqlParameter parameter in parameters)
+        {
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    private static void AppendRange(StringBuilder sql, List<NpgsqlParameter> parameters, DateTime? from, DateTime? to)
+    {
+        if (from is { } start)
+        {
+            parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = start, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            sql.Append(" AND t.created_at >= $").Append(parameters.Count);
+        }
+
+        if (to is { } end)
+        {
+            parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = end, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            sql.Append(" AND t.created_at < $").Append(parameters.Count);
+        }
+    }
+}

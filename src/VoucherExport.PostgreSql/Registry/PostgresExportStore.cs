@@ -1,0 +1,312 @@
+using Npgsql;
+using NpgsqlTypes;
+using VoucherExport.Chunks;
+using VoucherExport.Registry;
+
+namespace VoucherExport.PostgreSql;
+
+/// <summary>
+/// A durable <see cref="IExportStore"/> in a PostgreSQL table (see <c>voucher_exports.sql</c>): exports survive a
+/// restart, and any number of registries (processes) share it. A worker claims an export with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so two claims never meet; every write of a run names its lease (owner and claim
+/// number), so a run that was taken over can no longer change the export.
+/// </summary>
+/// <remarks>Lease instants come from the registry's <see cref="TimeProvider"/>: hosts sharing a store need synchronized clocks.</remarks>
+public sealed class PostgresExportStore : IExportStore
+{
+    private const string Columns =
+        "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresExportStoreOptions _options;
+    private readonly string _table;
+
+    /// <summary>A store in the table <paramref name="options"/> names (create it with <see cref="EnsureCreatedAsync"/>).</summary>
+    public PostgresExportStore(NpgsqlDataSource dataSource, PostgresExportStoreOptions? options = null)
+    {
+        _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+        _options = (options ?? PostgresExportStoreOptions.Default).Validate();
+        _table = _options.QualifiedTable;
+    }
+
+    /// <summary>The schema script as shipped, with <c>{schema}</c>, <c>{table}</c> and <c>{name}</c> placeholders.</summary>
+    public static string Script { get; } = EmbeddedSql.Read("voucher_exports.sql");
+
+    /// <inheritdoc />
+    /// <remarks>True: exports live in the database and other registries may run them.</remarks>
+    public bool IsShared => true;
+
+    /// <summary>Creates the table and its indexes if they do not exist (safe from many processes at once).</summary>
+    public static Task EnsureCreatedAsync(
+        NpgsqlDataSource dataSource, PostgresExportStoreOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        options = (options ?? PostgresExportStoreOptions.Default).Validate();
+        return EmbeddedSql.RunLockedAsync(dataSource, EmbeddedSql.Fill(Script, options.Schema, options.Table), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AddAsync(ExportJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ExportObject export = job.Export;
+        try
+        {
+            await ExecuteAsync(
+                $"INSERT INTO {_table} (id, app_id, status, created_at, export, csv, max_chunk_bytes, max_chunk_rows, updated_at) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4)",
+                cancellationToken,
+                Text(export.Id), Text(job.AppId), Text(ExportStateMachine.Name(export.Status)), Instant(Milliseconds(export.CreatedAt)),
+                Json(ExportJson.ToUtf8(export, indented: false)), JsonText(CsvFormatJson.Write(job.Csv)),
+                Int64(job.Chunks.MaxChunkBytes), OptionalInt64(job.Chunks.MaxChunkRows)).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new InvalidOperationException($"export {export.Id} exists already", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ExportJob?> GetAsync(string appId, string exportId, CancellationToken cancellationToken)
+    {
+        List<ExportJob> found = await QueryJobsAsync(
+            $"SELECT {Columns} FROM {_table} AS e WHERE e.id = $1 AND e.app_id = $2", cancellationToken,
+            Text(exportId), Text(appId)).ConfigureAwait(false);
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ExportPage> ListAsync(string appId, int limit, int page, ExportListOrder order, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
+
+        // The same order as ExportListComparer: the key, then newest first, then id (byte order, the "C" collation).
+        string orderBy = order switch
+        {
+            ExportListOrder.CreatedAtAscending => "e.created_at ASC, e.id ASC",
+            ExportListOrder.StatusAscending => "e.status ASC, e.created_at DESC, e.id ASC",
+            ExportListOrder.StatusDescending => "e.status DESC, e.created_at DESC, e.id ASC",
+            _ => "e.created_at DESC, e.id ASC",
+        };
+        long offset = (long)(page - 1) * limit;
+        List<ExportJob> jobs = await QueryJobsAsync(
+            $"SELECT {Columns} FROM {_table} AS e WHERE e.app_id = $1 ORDER BY {orderBy} LIMIT $2 OFFSET $3", cancellationToken,
+            Text(appId), Int64(limit), Int64(offset)).ConfigureAwait(false);
+        long total = await ScalarAsync<long>(
+            $"SELECT count(*) FROM {_table} AS e WHERE e.app_id = $1", cancellationToken, Text(appId)).ConfigureAwait(false);
+        return new ExportPage([.. jobs.Select(j => j.Export)], checked((int)total));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryUpdateAsync(ExportJob updated, ExportStatus expected, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(updated);
+        if (!ExportStateMachine.CanMove(expected, updated.Export.Status))
+        {
+            return false;
+        }
+
+        int rows = await ExecuteAsync(
+            $"UPDATE {_table} AS e SET {WriteSet("$3")} WHERE e.id = $1 AND e.status = $2",
+            cancellationToken,
+            [Text(updated.Export.Id), Text(ExportStateMachine.Name(expected)), .. WriteValues(updated.Export)]).ConfigureAwait(false);
+        return rows == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> RemoveAsync(string appId, string exportId, CancellationToken cancellationToken)
+    {
+        int rows = await ExecuteAsync(
+            $"DELETE FROM {_table} AS e WHERE e.id = $1 AND e.app_id = $2", cancellationToken, Text(exportId), Text(appId))
+            .ConfigureAwait(false);
+        return rows == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ExportClaim?> TryClaimAsync(
+        string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        DateTimeOffset expires = now + leaseDuration;
+        string sql =
+            $"UPDATE {_table} AS e SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_at = $3, attempts = e.attempts + 1, "
+            + "started_at = COALESCE(e.started_at, $2), progress_rows = 0, progress_bytes = 0, progress_chunks = 0, updated_at = $2 "
+            + $"FROM (SELECT c.id FROM {_table} AS c "
+            + "WHERE c.status = 'SCHEDULED' OR (c.status = 'IN_PROGRESS' AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= $2)) "
+            + "ORDER BY c.created_at, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED) AS next "
+            + $"WHERE e.id = next.id RETURNING {Columns}, e.attempts, e.started_at";
+
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = new NpgsqlCommand(sql, connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(Text(owner));
+                command.Parameters.Add(Instant(now));
+                command.Parameters.Add(Instant(expires));
+                NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    ExportJob job = ReadJob(reader);
+                    int attempt = reader.GetInt32(9);
+                    var startedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(10).Ticks, TimeSpan.Zero);
+                    var lease = new ExportLease(job.AppId, job.Export.Id, owner, attempt, expires);
+                    return new ExportClaim(job, lease, startedAt);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryRenewAsync(
+        ExportLease lease, DateTimeOffset now, TimeSpan leaseDuration, ExportProgress progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        int rows = await ExecuteAsync(
+            $"UPDATE {_table} AS e SET lease_expires_at = $4, progress_rows = $5, progress_bytes = $6, progress_chunks = $7, "
+            + "updated_at = $8 WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
+            cancellationToken,
+            Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Instant(now + leaseDuration),
+            Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks), Instant(now)).ConfigureAwait(false);
+        return rows == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryFinishAsync(ExportJob updated, ExportLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(updated);
+        ArgumentNullException.ThrowIfNull(lease);
+        if (updated.Export.Id != lease.ExportId || !ExportStateMachine.CanMove(ExportStatus.InProgress, updated.Export.Status))
+        {
+            return false;
+        }
+
+        int rows = await ExecuteAsync(
+            $"UPDATE {_table} AS e SET {WriteSet("$4")} "
+            + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
+            cancellationToken,
+            [Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), .. WriteValues(updated.Export)]).ConfigureAwait(false);
+        return rows == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseAsync(ExportLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        await ExecuteAsync(
+            $"UPDATE {_table} AS e SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
+            + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
+            cancellationToken, Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt)).ConfigureAwait(false);
+    }
+
+    // The SET list of a status write starting at parameter `first`: status, export, progress; a final state ends the lease.
+    private static string WriteSet(string first)
+    {
+        int n = int.Parse(first.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+        return $"status = ${n}, export = ${n + 1}, progress_rows = ${n + 2}, progress_bytes = ${n + 3}, progress_chunks = ${n + 4}, "
+            + $"lease_owner = CASE WHEN ${n} IN ('DONE', 'ERROR') THEN NULL ELSE e.lease_owner END, "
+            + $"lease_expires_at = CASE WHEN ${n} IN ('DONE', 'ERROR') THEN NULL ELSE e.lease_expires_at END, updated_at = now()";
+    }
+
+    private static NpgsqlParameter[] WriteValues(ExportObject export)
+    {
+        ExportProgress progress = export.Progress ?? default;
+        return
+        [
+            Text(ExportStateMachine.Name(export.Status)), Json(ExportJson.ToUtf8(export, indented: false)),
+            Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks),
+        ];
+    }
+
+    private static ExportJob ReadJob(NpgsqlDataReader reader)
+    {
+        string appId = reader.GetString(0);
+        ExportStatus status = ExportStateMachine.Parse(reader.GetString(1));
+        ExportObject export = ExportJson.Read(reader.GetFieldValue<byte[]>(2));
+        var csv = CsvFormatJson.Read(reader.GetFieldValue<byte[]>(3));
+        var chunks = new ChunkLimits
+        {
+            MaxChunkBytes = reader.GetInt64(4),
+            MaxChunkRows = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+        }.Validate();
+        export = export with
+        {
+            Status = status,
+            Progress = status == ExportStatus.InProgress
+                ? new ExportProgress(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt32(8))
+                : export.Progress,
+        };
+        return new ExportJob(appId, export, csv, chunks);
+    }
+
+    private async Task<List<ExportJob>> QueryJobsAsync(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    {
+        var jobs = new List<ExportJob>();
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = new NpgsqlCommand(sql, connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.AddRange(parameters);
+                NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        jobs.Add(ReadJob(reader));
+                    }
+                }
+            }
+        }
+
+        return jobs;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    {
+        var command = _dataSource.CreateCommand(sql);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.AddRange(parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    {
+        var command = _dataSource.CreateCommand(sql);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.AddRange(parameters);
+            return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+    }
+
+    private static DateTimeOffset Milliseconds(DateTimeOffset value) =>
+        new(value.UtcTicks - value.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+
+    private static NpgsqlParameter Text(string value) => new NpgsqlParameter<string> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Json(byte[] utf8) => JsonText(System.Text.Encoding.UTF8.GetString(utf8));
+
+    private static NpgsqlParameter JsonText(string json) => new NpgsqlParameter<string> { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    private static NpgsqlParameter Int64(long value) => new NpgsqlParameter<long> { TypedValue = value };
+
+    private static NpgsqlParameter Int32(int value) => new NpgsqlParameter<int> { TypedValue = value };
+
+    private static NpgsqlParameter OptionalInt64(long? value) => value is { } v
+        ? Int64(v)
+        : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
+
+    private static NpgsqlParameter Instant(DateTimeOffset value) =>
+        new NpgsqlParameter<DateTime> { TypedValue = value.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+}

@@ -1,0 +1,38 @@
+-- The durable export store of the registry. {schema} and {table} are replaced by quoted identifiers; {name} by the
+-- bare table name (constraint and index names). Every statement is idempotent.
+CREATE SCHEMA IF NOT EXISTS {schema};
+
+CREATE TABLE IF NOT EXISTS {schema}.{table} (
+    -- Creation order, the tie-break between exports created in the same millisecond (claims are first come, first served).
+    seq              bigint GENERATED ALWAYS AS IDENTITY,
+    id               text COLLATE "C" NOT NULL,
+    app_id           text COLLATE "C" NOT NULL,
+    -- The truth about the status; the status inside "export" is rewritten only with a final state.
+    status           text COLLATE "C" NOT NULL CHECK (status IN ('SCHEDULED', 'IN_PROGRESS', 'DONE', 'ERROR')),
+    -- The export's created_at to the millisecond, as its JSON says it.
+    created_at       timestamptz NOT NULL,
+    -- The export object (SPEC §1) as ExportJson writes it.
+    export           jsonb NOT NULL,
+    -- The CSV dialect and chunk limits its files are written with.
+    csv              jsonb NOT NULL,
+    max_chunk_bytes  bigint NOT NULL,
+    max_chunk_rows   bigint,
+    -- The worker running it, and until when that worker's claim holds; a later claim may take it over.
+    lease_owner      text,
+    lease_expires_at timestamptz,
+    -- Claims so far; with lease_owner it fences every write of a run (a taken-over run can no longer write).
+    attempts         integer NOT NULL DEFAULT 0,
+    -- The first claim: relative date filters of every attempt are evaluated against it, so a takeover gives the same bytes.
+    started_at       timestamptz,
+    progress_rows    bigint NOT NULL DEFAULT 0,
+    progress_bytes   bigint NOT NULL DEFAULT 0,
+    progress_chunks  integer NOT NULL DEFAULT 0,
+    updated_at       timestamptz NOT NULL,
+    CONSTRAINT {name}_pkey PRIMARY KEY (id)
+);
+
+-- GET /v1/exports: one application's exports, newest first.
+CREATE INDEX IF NOT EXISTS {name}_app_created ON {schema}.{table} (app_id, created_at DESC, id);
+-- Claims: only exports that may still run, oldest first.
+CREATE INDEX IF NOT EXISTS {name}_claimable ON {schema}.{table} (created_at, seq)
+    WHERE status IN ('SCHEDULED', 'IN_PROGRESS');

@@ -1,0 +1,207 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using VoucherExport.Chunks;
+using VoucherExport.Parameters;
+using VoucherExport.PostgreSql;
+using VoucherExport.Transactions;
+
+namespace VoucherExport.Integration.Tests.PostgreSql;
+
+public class LedgerExportTests
+{
+    private static readonly string[] s_filters =
+    [
+        """{"type":{"conditions":{"$in":["CREDITS_REDEMPTION","POINTS_ACCRUAL"]}}}""",
+        """{"junction":"or","amount":{"conditions":{"$less_than":0}},"reason":{"conditions":{"$contains":"\""}}}""",
+        """{"created_at":{"conditions":{"$less_than":30}},"source":{"conditions":{"$is_not":"API"}}}""",
+    ];
+
+    [PostgresFact]
+    public async Task TheSameLedgerFromJsonLinesAndFromPostgresGivesTheSameBytes()
+    {
+        await using var db = await PgTestDatabase.CreateAsync();
+        await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(4000, seed: 7).AsSource(), db.Ledger);
+        var postgres = new PostgresTransactionSource(db.DataSource, db.Ledger with { BatchSize = 100 });
+
+        // The ledger as the table holds it (jsonb keeps details with its keys in its own order): written out as JSON Lines.
+        string path = Path.Combine(Path.GetTempPath(), $"vx-{db.Schema}.jsonl");
+        try
+        {
+            var rows = await PgTestData.ReadAllAsync(postgres, new TransactionQuery(null, ExportOrder.CreatedAtAscending, PgTestData.Now));
+            Assert.Equal(4000, rows.Count);
+            PgTestData.WriteJsonLines(path, rows.AsEnumerable().Reverse());
+            var jsonLines = new JsonLinesTransactionSource(path);
+
+            foreach (string order in new[] { "created_at", "-created_at" })
+            {
+                foreach (string? filters in s_filters.Prepend(null))
+                {
+                    var request = PgTestData.Request(PgTestData.AllFields(order, filters));
+                    List<byte[]> fromFile = await PgTestData.ExportAsync(request, jsonLines);
+                    List<byte[]> fromTable = await PgTestData.ExportAsync(request, postgres);
+                    Assert.True(fromFile.Count > (filters is null ? 5 : 0), $"{order} {filters}: too few chunks to mean much");
+                    Assert.Equal(fromFile.Count, fromTable.Count);
+                    for (int i = 0; i < fromFile.Count; i++)
+                    {
+                        Assert.True(fromFile[i].AsSpan().SequenceEqual(fromTable[i]), $"{order} {filters}: chunk {i + 1} differs");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [PostgresFact]
+    public async Task DetailsComeBackCompactAndEqualAsJsonToWhatWasLoaded()
+    {
+        await using var db = await PgTestDatabase.CreateAsync();
+        var ledger = new DemoLedger(500, seed: 3);
+        await PostgresLedgerLoader.LoadAsync(db.DataSource, ledger.AsSource(), db.Ledger);
+        var loaded = ledger.Transactions().ToDictionary(t => t.Id);
+        var postgres = new PostgresTransactionSource(db.DataSource, db.Ledger);
+        var rows = await PgTestData.ReadAllAsync(postgres, new TransactionQuery(null, ExportOrder.CreatedAtAscending, PgTestData.Now));
+
+        Assert.Equal(loaded.Keys.Order(StringComparer.Ordinal), rows.Select(r => r.Id).Order(StringComparer.Ordinal));
+        foreach (var row in rows)
+        {
+            var original = loaded[row.Id];
+            Assert.DoesNotContain((byte)' ', row.Details.ToArray().Where((_, i) => !InsideString(row.Details.Span, i)));
+            Assert.True(JsonElement.DeepEquals(Parse(original.Details), Parse(row.Details)), row.Id);
+            Assert.Equal((original.Amount, original.Balance, original.CreatedAt, original.Reason, original.RelatedTransactionId),
+                (row.Amount, row.Balance, row.CreatedAt, row.Reason, row.RelatedTransactionId));
+        }
+    }
+
+    [PostgresFact]
+    public async Task PartitionsReadAtOnceGiveTheBytesOfTheSerialExport()
+    {
+        await using var db = await PgTestDatabase.CreateAsync();
+        await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(20_000, seed: 11).AsSource(), db.Ledger);
+        var serial = new PostgresTransactionSource(db.DataSource, db.Ledger);
+        foreach (int partitions in new[] { 2, 5 })
+        {
+            var parallel = new PostgresTransactionSource(db.DataSource, db.Ledger with { Partitions = partitions, BatchSize = 200, PartitionReadAhead = 2 });
+            foreach (string order in new[] { "created_at", "-created_at" })
+            {
+                foreach (string? filters in new[] { null, s_filters[1] })
+                {
+                    var request = PgTestData.Request(PgTestData.AllFields(order, filters), new ChunkLimits { MaxChunkBytes = 256 * 1024 });
+                    List<byte[]> one = await PgTestData.ExportAsync(request, serial);
+                    List<byte[]> many = await PgTestData.ExportAsync(request, parallel);
+                    Assert.Equal(one.Count, many.Count);
+                    for (int i = 0; i < one.Count; i++)
+                    {
+                        Assert.True(one[i].AsSpan().SequenceEqual(many[i]), $"{partitions} partitions, {order} {filters}: chunk {i + 1} differs");
+                    }
+                }
+            }
+        }
+    }
+
+    [PostgresFact]
+    public async Task PartitionBoundsSplitTheLedgerIntoSimilarShares()
+    {
+        await using var db = await PgTestDatabase.CreateAsync();
+        await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(20_000, seed: 5).AsSource(), db.Ledger);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        DateTime[] bounds = await LedgerPartitions.BoundsAsync(connection, db.Ledger, 4, CancellationToken.None);
+
+        Assert.Equal(3, bounds.Length);
+        var all = await PgTestData.ReadAllAsync(new PostgresTransactionSource(db.DataSource, db.Ledger),
+            new TransactionQuery(null, ExportOrder.CreatedAtAscending, PgTestData.Now));
+        int previous = 0;
+        foreach (DateTime bound in bounds.Append(DateTime.MaxValue))
+        {
+            int upTo = all.Count(r => r.CreatedAt.UtcDateTime < bound);
+            Assert.InRange(upTo - previous, 3000, 7000);
+            previous = upTo;
+        }
+    }
+
+    [PostgresFact]
+    public async Task ALargeExportStreamsInReusedBatchesWithFlatMemory()
+    {
+        await using var db = await PgTestDatabase.CreateAsync();
+        const int rows = 200_000;
+        await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(rows, seed: 2).AsSource(), db.Ledger);
+        var source = new PostgresTransactionSource(db.DataSource, db.Ledger with { BatchSize = 16 });
+        var query = new TransactionQuery(null, ExportOrder.CreatedAtAscending, PgTestData.Now);
+
+        long seen = 0, early = 0, late = 0;
+        VoucherTransaction[]? array = null;
+        DateTimeOffset last = DateTimeOffset.MinValue;
+        await foreach (var batch in source.ReadAsync(query, CancellationToken.None))
+        {
+            Assert.True(MemoryMarshal.TryGetArray(batch, out var segment));
+            array ??= segment.Array;
+            Assert.Same(array, segment.Array);
+            foreach (var row in batch.Span)
+            {
+                Assert.True(row.CreatedAt >= last);
+                last = row.CreatedAt;
+            }
+
+            seen += batch.Length;
+            if (seen == 20_000)
+            {
+                early = GC.GetTotalMemory(forceFullCollection: true);
+            }
+            else if (seen == rows - 16)
+            {
+                late = GC.GetTotalMemory(forceFullCollection: true);
+            }
+        }
+
+        Assert.Equal(rows, seen);
+
+        // Holding the 180,000 rows read in between would take well over 100 MB.
+        Assert.InRange(late - early, long.MinValue, 16L * 1024 * 1024);
+    }
+
+    [PostgresFact]
+    public async Task AnAbandonedReadCancelsItsQueryInsteadOfDrainingIt()
+    {
+        await using var db = await PgTestDatabase.CreateAsync();
+        await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(50_000, seed: 4).AsSource(), db.Ledger);
+        foreach (int partitions in new[] { 1, 3 })
+        {
+            var source = new PostgresTransactionSource(db.DataSource, db.Ledger with { BatchSize = 10, Partitions = partitions });
+            int batches = 0;
+            await foreach (var batch in source.ReadAsync(new TransactionQuery(null, ExportOrder.CreatedAtDescending, PgTestData.Now), CancellationToken.None))
+            {
+                if (++batches == 3)
+                {
+                    break;
+                }
+            }
+
+            Assert.Equal(3, batches);
+            await using var command = db.DataSource.CreateCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT t.id%' AND datname = current_database()");
+            Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+        }
+    }
+
+    private static JsonElement Parse(ReadOnlyMemory<byte> json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    private static bool InsideString(ReadOnlySpan<byte> json, int at)
+    {
+        bool inside = false;
+        for (int i = 0; i < at; i++)
+        {
+            if (json[i] == '\\' && inside)
+            {
+                i++;
+            }
+            else if (json[i] == '"')
+            {
+                inside = !inside;
+            }
+        }
+
+        return inside;
+    }
+}
