@@ -47,6 +47,9 @@ public sealed class VoucherExportOptions
     /// <summary>With no ledger and no host source: the size of a generated demo ledger; default 0 (none: a source is required).</summary>
     public long DemoRows { get; set; }
 
+    /// <summary>The optional completion webhook (<c>VoucherExport:Webhook</c>); off while its URL is empty.</summary>
+    public WebhookOptions Webhook { get; set; } = new();
+
     /// <summary>On shutdown, how long running exports may finish before they are cancelled; default 0 (cancel at once).</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.Zero;
 }

@@ -66,6 +66,24 @@ internal sealed class VoucherExportOptionsValidator : IValidateOptions<VoucherEx
             failures.Add($"{key}:DrainTimeout must not be negative");
         }
 
+        if (options.Webhook.Url is { } url)
+        {
+            if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{key}:Webhook:Url must be an absolute http(s) URL, not '{url}'");
+            }
+
+            if (string.IsNullOrEmpty(options.Webhook.Secret))
+            {
+                failures.Add($"{key}:Webhook:Secret is required with a webhook URL (receivers check the signature with it)");
+            }
+
+            if (options.Webhook.MaxAttempts < 1)
+            {
+                failures.Add($"{key}:Webhook:MaxAttempts must be at least 1");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VoucherExport.Chunks;
 using VoucherExport.Registry;
@@ -61,8 +62,11 @@ public static class VoucherExportServiceCollectionExtensions
                     Chunks = OptionsMapping.Chunks(o),
                 },
                 sp.GetRequiredService<IVoucherDirectory>(),
-                sp.GetRequiredService<TimeProvider>());
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetServices<IExportCompletionListener>(),
+                sp.GetService<ILogger<ExportRegistry>>());
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExportCompletionListener, WebhookListener>());
         services.AddHostedService<ExportRegistryHostedService>();
         return services;
     }

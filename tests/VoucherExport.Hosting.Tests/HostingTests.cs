@@ -91,6 +91,25 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task AConfiguredWebhookIsAListenerAndABadOneStopsTheHost()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddVoucherExport(o =>
+        {
+            o.DemoRows = 10;
+            o.Webhook.Url = new Uri("http://127.0.0.1:9/hook");
+        });
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("VoucherExport:Webhook:Secret", e.Message, StringComparison.Ordinal);
+
+        await using var good = new ServiceCollection().AddLogging()
+            .AddVoucherExport(o => { o.DemoRows = 10; o.Webhook.Url = new Uri("http://127.0.0.1:9/hook"); o.Webhook.Secret = "k"; })
+            .BuildServiceProvider();
+        Assert.Single(good.GetServices<IExportCompletionListener>());
+    }
+
+    [Fact]
     public async Task NoLedgerIsAClearError()
     {
         await using var provider = new ServiceCollection().AddLogging().AddVoucherExport(o => { }).BuildServiceProvider();

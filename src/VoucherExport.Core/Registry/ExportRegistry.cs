@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using VoucherExport.Chunks;
 using VoucherExport.Ordering;
 using VoucherExport.Parameters;
@@ -17,7 +19,7 @@ namespace VoucherExport.Registry;
 /// exports whose worker died (its lease ran out), are found by polling. A running export renews its lease every
 /// <see cref="ExportRegistryOptions.HeartbeatInterval"/>; a run that lost its lease stops and never writes its result.
 /// </remarks>
-public sealed class ExportRegistry : IAsyncDisposable
+public sealed partial class ExportRegistry : IAsyncDisposable
 {
     private readonly IExportStore _store;
     private readonly ITransactionSource _source;
@@ -30,6 +32,10 @@ public sealed class ExportRegistry : IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly string _workerName;
     private readonly Task[] _workers;
+    private readonly IExportCompletionListener[] _listeners;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Task, byte> _notifications = new();
+    private readonly CancellationTokenSource _notificationsStop = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
@@ -40,8 +46,12 @@ public sealed class ExportRegistry : IAsyncDisposable
         IChunkSinkFactory sinks,
         ExportRegistryOptions? options = null,
         IVoucherDirectory? vouchers = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        IEnumerable<IExportCompletionListener>? listeners = null,
+        ILogger<ExportRegistry>? logger = null)
     {
+        _listeners = listeners?.ToArray() ?? [];
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _source = source ?? throw new ArgumentNullException(nameof(source));
         _sinks = sinks ?? throw new ArgumentNullException(nameof(sinks));
@@ -138,6 +148,7 @@ public sealed class ExportRegistry : IAsyncDisposable
             (options.Chunks ?? _options.Chunks).Validate());
 
         await _store.AddAsync(job, cancellationToken).ConfigureAwait(false);
+        LogScheduled(_logger, job.Export.Id, appId);
         if (_wake.CurrentCount < _workers.Length)
         {
             _wake.Release();
@@ -259,6 +270,11 @@ public sealed class ExportRegistry : IAsyncDisposable
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);
+
+        // Completion listeners (webhooks) of exports that ended before the shutdown are told to stop retrying.
+        await _notificationsStop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_notifications.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _notificationsStop.Dispose();
         _shutdown.Dispose();
         _wake.Dispose();
     }
@@ -328,6 +344,8 @@ public sealed class ExportRegistry : IAsyncDisposable
     private async Task RunClaimAsync(ExportClaim claim)
     {
         string exportId = claim.Job.Export.Id;
+        using IDisposable? scope = _logger.BeginScope(new ExportLogScope(exportId, claim.Job.AppId));
+        LogStarted(_logger, exportId, claim.Lease.Attempt);
         var run = new ExportRun(claim.Lease);
         _runs[exportId] = run;
         Pulse();
@@ -433,6 +451,8 @@ public sealed class ExportRegistry : IAsyncDisposable
             var done = running with { Export = result.Export };
             if (await _store.TryFinishAsync(done, run.Lease, CancellationToken.None).ConfigureAwait(false))
             {
+                LogDone(_logger, done.Export.Id, result.Result.Rows, result.Result.Bytes, result.Result.Chunks.Count);
+                Notify(done);
                 return done.Export;
             }
 
@@ -464,7 +484,12 @@ public sealed class ExportRegistry : IAsyncDisposable
         }
 
         var failed = running with { Export = Failed(running.Export, error) };
-        await _store.TryFinishAsync(failed, run.Lease, CancellationToken.None).ConfigureAwait(false);
+        if (await _store.TryFinishAsync(failed, run.Lease, CancellationToken.None).ConfigureAwait(false))
+        {
+            LogFailed(_logger, failed.Export.Id, error.Key, error.Details);
+            Notify(failed);
+        }
+
         return failed.Export;
     }
 
@@ -481,6 +506,46 @@ public sealed class ExportRegistry : IAsyncDisposable
 
         return now.Export;
     }
+
+    // Listeners (e.g. webhooks that retry for a minute) run beside the workers, never holding an export slot.
+    private void Notify(ExportJob job)
+    {
+        foreach (IExportCompletionListener listener in _listeners)
+        {
+            Task task = NotifyOneAsync(listener, job);
+            _notifications.TryAdd(task, 0);
+            _ = task.ContinueWith(t => _notifications.TryRemove(t, out _), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task NotifyOneAsync(IExportCompletionListener listener, ExportJob job)
+    {
+        await Task.Yield();
+        try
+        {
+            await listener.OnCompletedAsync(job.AppId, job.Export, _notificationsStop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogListenerFailed(_logger, ex, job.Export.Id, listener.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export {ExportId} scheduled for application {AppId}")]
+    private static partial void LogScheduled(ILogger logger, string exportId, string appId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export {ExportId} started (attempt {Attempt})")]
+    private static partial void LogStarted(ILogger logger, string exportId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export {ExportId} DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunks")]
+    private static partial void LogDone(ILogger logger, string exportId, long rows, long bytes, int chunks);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId} ERROR {ErrorKey}: {ErrorDetails}")]
+    private static partial void LogFailed(ILogger logger, string exportId, string errorKey, string? errorDetails);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Export {ExportId}: completion listener {Listener} failed")]
+    private static partial void LogListenerFailed(ILogger logger, Exception exception, string exportId, string listener);
 
     private static ExportObject Failed(ExportObject export, VoucherifyError error) =>
         export with { Status = ExportStatus.Error, Progress = null, Result = null, Error = error };
