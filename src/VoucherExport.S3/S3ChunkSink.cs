@@ -92,8 +92,10 @@ internal sealed class S3ChunkSink : IChunkSink
     {
         try
         {
-            await AbortOpenUploadsAsync(cancellationToken).ConfigureAwait(false);
+            // Objects first: listing them is also what finds a missing bucket (404), where Ceph answers a listing of
+            // uploads in a missing bucket with a bare 400.
             await DeleteObjectsAsync(cancellationToken).ConfigureAwait(false);
+            await AbortOpenUploadsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (S3Errors.IsNotFound(e))
         {
