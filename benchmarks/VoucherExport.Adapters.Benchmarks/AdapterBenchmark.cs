@@ -128,7 +128,24 @@ internal static class AdapterBenchmark
         return total;
     }
 
-    private static async Task<Measurement> ExportToDiskAsync(BenchContext context, int partitions)
+    private static Task<Measurement> ExportToDiskAsync(BenchContext context, int partitions) =>
+        ExportAsync(
+            context,
+            partitions,
+            partitions == 1 ? "PostgreSQL → chunks on disk, serial" : $"PostgreSQL → chunks on disk, {partitions} partitions",
+            () =>
+            {
+                if (Directory.Exists(context.WorkDirectory))
+                {
+                    Directory.Delete(context.WorkDirectory, recursive: true);
+                }
+
+                Directory.CreateDirectory(context.WorkDirectory);
+                return new FileSystemChunkSinkFactory(context.WorkDirectory);
+            });
+
+    /// <summary>Exports the whole table, oldest first, all 12 fields, <see cref="BenchContext.Runs"/> times; keeps the best.</summary>
+    internal static async Task<Measurement> ExportAsync(BenchContext context, int partitions, string name, Func<IChunkSinkFactory> sinks)
     {
         var source = new PostgresTransactionSource(context.DataSource, context.Ledger with { Partitions = partitions });
         ExportParameters parameters = ExportParametersParser.Parse(System.Text.Encoding.UTF8.GetBytes(
@@ -137,15 +154,10 @@ internal static class AdapterBenchmark
         TimeSpan best = TimeSpan.MaxValue;
         for (int run = 0; run < context.Runs; run++)
         {
-            if (Directory.Exists(context.WorkDirectory))
-            {
-                Directory.Delete(context.WorkDirectory, recursive: true);
-            }
-
-            Directory.CreateDirectory(context.WorkDirectory);
+            IChunkSinkFactory factory = sinks();
             var request = ExportRequest.For(parameters);
             var watch = Stopwatch.StartNew();
-            ExportResult result = await ExportEngine.RunAsync(request, source, new FileSystemChunkSinkFactory(context.WorkDirectory));
+            ExportResult result = await ExportEngine.RunAsync(request, source, factory);
             watch.Stop();
             if (result.Result.Rows != context.Rows)
             {
@@ -154,11 +166,10 @@ internal static class AdapterBenchmark
 
             bytes = result.Result.Bytes;
             best = watch.Elapsed < best ? watch.Elapsed : best;
-            Console.Error.WriteLine($"PostgreSQL → disk, {partitions} partition(s): {watch.Elapsed.TotalSeconds:F2} s, {bytes:N0} bytes in {result.Result.Chunks.Count} chunks");
+            Console.Error.WriteLine($"{name}: {watch.Elapsed.TotalSeconds:F2} s, {bytes:N0} bytes in {result.Result.Chunks.Count} chunks");
+            await factory.Create(request.Export.Id).DeleteAllAsync(default);
         }
 
-        Directory.Delete(context.WorkDirectory, recursive: true);
-        string name = partitions == 1 ? "PostgreSQL → chunks on disk, serial" : $"PostgreSQL → chunks on disk, {partitions} partitions";
         return new Measurement(name, context.Rows, bytes, best);
     }
 

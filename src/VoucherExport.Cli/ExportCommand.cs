@@ -19,7 +19,7 @@ internal static class ExportCommand
         var campaign = new Option<string?>("--campaign") { Description = "Export one campaign's transactions, as POST /v1/campaigns/{id}/transactions/export." };
         var member = new Option<string?>("--member") { Description = "Export one loyalty member card's transactions (code or v_ id)." };
         var parameters = new Option<string?>("--parameters") { Description = "The export parameters as JSON, or @file.json (SPEC §2)." };
-        var output = new Option<string>("--out") { Description = "Folder to write <export id>/part-*.csv and manifest.json into.", Required = true };
+        var sinks = new SinkOption();
         var maxBytes = new Option<long?>("--max-chunk-bytes") { Description = "Most bytes a chunk holds, header included (default 67108864)." };
         var maxRows = new Option<long?>("--max-chunk-rows") { Description = "Most records a chunk holds (default: no limit)." };
         var header = new Option<string>("--header") { Description = "labels (Voucherify-style, default) or names (raw field names).", DefaultValueFactory = _ => "labels" };
@@ -29,13 +29,17 @@ internal static class ExportCommand
         var guard = new Option<bool>("--formula-guard") { Description = "Prefix text cells starting with = + - @ tab CR LF with ' (numbers are never touched)." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress on stderr." };
         var command = new Command("export", """
-            Runs a voucher-transactions export and prints the final export object as JSON on stdout.
+            Runs a voucher-transactions export (to a folder, or to S3 with --sink s3://bucket/prefix) and prints the final export object as JSON on stdout.
             Exit codes: 0 DONE, 1 ERROR (see "error"), 2 bad input (error JSON on stderr, nothing written), 130 cancelled.
             Example: voucher-export export --source demo:100000 --out exports --parameters '{"order":"created_at","fields":["id","amount","created_at"]}'
             """)
         {
-            source, vouchers, voucher, campaign, member, parameters, output, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet,
+            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet,
         };
+        foreach (Option option in sinks.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(async (parse, ct) =>
         {
@@ -75,14 +79,10 @@ internal static class ExportCommand
             ExportParameters exportParameters = ReadParameters(parse.GetValue(parameters));
             ExportScope scope = ReadScope(parse.GetValue(voucher), parse.GetValue(campaign), parse.GetValue(member));
             var (ledger, directory, description) = SourceOption.Open(parse.GetValue(source)!, parse.GetValue(vouchers));
-            string outDir = Path.GetFullPath(parse.GetValue(output)!);
-            if (File.Exists(outDir))
-            {
-                throw new CliInputException("--out", $"{outDir} is a file, not a folder");
-            }
+            using SinkOption.Target target = sinks.Open(parse, Environment.GetEnvironmentVariable);
 
             await using var registry = new ExportRegistry(
-                new InMemoryExportStore(), ledger, new FileSystemChunkSinkFactory(outDir),
+                new InMemoryExportStore(), ledger, target.Factory,
                 new ExportRegistryOptions { MaxConcurrentExports = 1 }, directory);
             ExportObject created = await registry.CreateAsync(
                 "cli", scope, exportParameters, new ExportCreateOptions { Csv = format, Chunks = limits }, ct);
@@ -90,7 +90,7 @@ internal static class ExportCommand
             bool showProgress = !parse.GetValue(quiet);
             if (showProgress)
             {
-                await stderr.WriteLineAsync($"{created.Id}: exporting {description} to {Path.Combine(outDir, created.Id)}");
+                await stderr.WriteLineAsync($"{created.Id}: exporting {description} to {target.Describe(created.Id)}");
             }
 
             ExportObject final = await WaitWithProgressAsync(registry, created.Id, showProgress ? stderr : null, ct);
