@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
@@ -28,13 +27,14 @@ internal static class ExportCommand
         var bom = new Option<bool>("--bom") { Description = "Start every chunk with a UTF-8 BOM (for Excel)." };
         var guard = new Option<bool>("--formula-guard") { Description = "Prefix text cells starting with = + - @ tab CR LF with ' (numbers are never touched)." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress on stderr." };
+        var json = new Option<bool>("--json") { Description = "Progress as JSON lines on stderr; the final export object as one JSON line on stdout." };
         var command = new Command("export", """
             Runs a voucher-transactions export (to a folder, or to S3 with --sink s3://bucket/prefix) and prints the final export object as JSON on stdout.
             Exit codes: 0 DONE, 1 ERROR (see "error"), 2 bad input (error JSON on stderr, nothing written), 130 cancelled.
             Example: voucher-export export --source demo:100000 --out exports --parameters '{"order":"created_at","fields":["id","amount","created_at"]}'
             """)
         {
-            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet,
+            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet, json,
         };
         foreach (Option option in sinks.All)
         {
@@ -87,48 +87,29 @@ internal static class ExportCommand
             ExportObject created = await registry.CreateAsync(
                 "cli", scope, exportParameters, new ExportCreateOptions { Csv = format, Chunks = limits }, ct);
 
-            bool showProgress = !parse.GetValue(quiet);
-            if (showProgress)
-            {
-                await stderr.WriteLineAsync($"{created.Id}: exporting {description} to {target.Describe(created.Id)}");
-            }
-
-            ExportObject final = await WaitWithProgressAsync(registry, created.Id, showProgress ? stderr : null, ct);
-            await stdout.WriteLineAsync(Encoding.UTF8.GetString(ExportJson.ToUtf8(final)));
+            var display = ProgressDisplay.Create(stderr, parse.GetValue(quiet), parse.GetValue(json));
+            await display.StartedAsync(created.Id, $"{created.Id}: exporting {description} to {target.Describe(created.Id)}");
+            ExportObject final = await WaitWithProgressAsync(registry, created.Id, display, ct);
+            await stdout.WriteLineAsync(Encoding.UTF8.GetString(ExportJson.ToUtf8(final, indented: !parse.GetValue(json))));
             return final.Status == ExportStatus.Done ? ExitCodes.Done : ExitCodes.ExportFailed;
         });
         return command;
     }
 
-    private static async Task<ExportObject> WaitWithProgressAsync(ExportRegistry registry, string id, TextWriter? progress, CancellationToken ct)
+    private static async Task<ExportObject> WaitWithProgressAsync(ExportRegistry registry, string id, ProgressDisplay display, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
         Task<ExportObject?> done = registry.WaitAsync("cli", id, ct);
-        bool terminal = progress is not null && !Console.IsErrorRedirected;
         while (!done.IsCompleted)
         {
-            await Task.WhenAny(done, Task.Delay(terminal ? 250 : 2000, ct));
-            if (progress is not null && await registry.GetAsync("cli", id, ct) is { Progress: { } p })
+            await Task.WhenAny(done, Task.Delay(display.Interval, ct));
+            if (display.Enabled && await registry.GetAsync("cli", id, ct) is { Progress: { } p })
             {
-                double seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
-                string line = $"{p.Rows,12:N0} rows  {p.Bytes / 1048576.0,9:N1} MB  {p.Rows / seconds,10:N0} rows/s  {p.Chunks,4} chunks  {clock.Elapsed:hh\\:mm\\:ss}";
-                await progress.WriteAsync(terminal ? "\r" + line : line + Environment.NewLine);
+                await display.ShowAsync(p);
             }
         }
 
-        if (terminal)
-        {
-            await progress!.WriteLineAsync();
-        }
-
         ExportObject final = (await done)!;
-        if (progress is not null)
-        {
-            await progress.WriteLineAsync(final.Status == ExportStatus.Done
-                ? $"{id}: DONE, {final.Result!.Rows:N0} rows in {final.Result.Chunks.Count} chunks, {clock.Elapsed.TotalSeconds:N1} s"
-                : $"{id}: ERROR, {final.Error?.Details}");
-        }
-
+        await display.FinishedAsync(final);
         return final;
     }
 

@@ -105,6 +105,23 @@ public class CliTests
     }
 
     [Fact]
+    public async Task JsonModePrintsOneJsonLineAndOnlyJsonProgress()
+    {
+        using var temp = new TempFolder();
+        var (code, stdout, stderr) = await Run("export", "--source", "demo:20000", "--out", temp.Path, "--json");
+        Assert.Equal(0, code);
+        string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        using var final = JsonDocument.Parse(lines[0]);
+        Assert.Equal("DONE", final.RootElement.GetProperty("status").GetString());
+        foreach (string line in stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var progress = JsonDocument.Parse(line);
+            Assert.True(progress.RootElement.GetProperty("rows").GetInt64() >= 0);
+        }
+    }
+
+    [Fact]
     public async Task ValidateExplainsAndEchoes()
     {
         var (ok, stdout, _) = await Run("validate", "--parameters", """{"filters":{"junction":"OR","type":{"conditions":{"$in":"CREDITS_REFUND"}}}}""");
