@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using VoucherExport.Chunks;
 using VoucherExport.Ordering;
 using VoucherExport.Parameters;
+using VoucherExport.Telemetry;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Registry;
@@ -443,12 +444,14 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         };
 
         var sinks = new LeaseFencedSinkFactory(_sinks, ct => RenewAsync(run, ct));
+        using var telemetry = ExportTelemetryScope.Start(running, claim.Lease.Attempt, _time);
         VoucherifyError error;
         try
         {
             ExportResult result = await ExportEngine.RunAsync(request, _source, sinks, run, cancellationToken)
                 .ConfigureAwait(false);
             var done = running with { Export = result.Export };
+            telemetry.Done(result.Result);
             if (await _store.TryFinishAsync(done, run.Lease, CancellationToken.None).ConfigureAwait(false))
             {
                 LogDone(_logger, done.Export.Id, result.Result.Rows, result.Result.Bytes, result.Result.Chunks.Count);
@@ -483,6 +486,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             error = ExportErrors.From(ex);
         }
 
+        telemetry.Failed(error);
         var failed = running with { Export = Failed(running.Export, error) };
         if (await _store.TryFinishAsync(failed, run.Lease, CancellationToken.None).ConfigureAwait(false))
         {
