@@ -18,15 +18,15 @@ namespace VoucherExport.Benchmarks.Scale;
 /// <remarks>
 /// Ledgers are generated once and kept under <c>VOUCHER_EXPORT_SCALE_DATA</c> (default <c>/tmp/voucher-export-scale</c>)
 /// for the next run; delete the folder to get the disk back (about 1.8 GB per million rows). Exports are written there
-/// too and removed after each run. <c>VOUCHER_EXPORT_SCALE_REPEATS</c> sets the runs per case (default 3 at one
-/// million rows, 1 above); the median time and the highest peak are reported.
+/// too and removed after each run. <c>VOUCHER_EXPORT_SCALE_REPEATS</c> sets the runs per case and size (default 3 at
+/// one million rows, 1 at N, taking turns); the median time and the highest peak are reported.
 /// </remarks>
 internal static class ScaleRun
 {
     private const long BaseRows = 1_000_000;
     private const int Seed = 42;
 
-    // Measured on the demo ledger: ~590 bytes of JSON Lines, ~480 of runs and ~365 of CSV a row; three ledgers are kept.
+    // Measured on the demo ledger: ~570 bytes of JSON Lines, ~430 of runs and ~455 of CSV a row; three ledgers are kept.
     private const long DiskBytesPerRow = (3 * 600) + 500 + 400;
 
     // The issue's goals (issue 3, goals 4 and 5).
@@ -57,34 +57,45 @@ internal static class ScaleRun
         var results = new List<Result>();
         ChildResult startup = await MeasureStartupAsync(cli, data);
         Console.WriteLine($"process start-up and 1,000-row export: {startup.Elapsed.TotalSeconds:N3} s wall, {startup.Cpu.TotalSeconds:N3} s CPU (taken off every time below)");
-        foreach (long size in sizes)
+        Ledgers[] ledgers = [.. sizes.Select(size => Ledgers.Ensure(data, size, Seed))];
+        int? repeatsSet = int.TryParse(Environment.GetEnvironmentVariable("VOUCHER_EXPORT_SCALE_REPEATS"), CultureInfo.InvariantCulture, out int r) && r > 0 ? r : null;
+        foreach (string order in s_orders)
         {
-            Ledgers ledgers = Ledgers.Ensure(data, size, Seed);
-            int repeats = int.TryParse(Environment.GetEnvironmentVariable("VOUCHER_EXPORT_SCALE_REPEATS"), CultureInfo.InvariantCulture, out int r) && r > 0
-                ? r
-                : size <= BaseRows ? 3 : 1;
-            foreach (string order in s_orders)
+            foreach (bool ordered in new[] { true, false })
             {
-                foreach (bool ordered in new[] { true, false })
+                // The sizes take turns (small, ..., large, small), so both see the same load on a shared machine.
+                var runs = sizes.Select(_ => new List<ChildResult>()).ToArray();
+                int smallRepeats = repeatsSet ?? 3;
+                int largeRepeats = repeatsSet ?? 1;
+                var plan = new List<int>();
+                plan.AddRange(Enumerable.Repeat(0, sizes.Length == 1 ? smallRepeats : smallRepeats - 1));
+                if (sizes.Length == 2)
                 {
-                    string ledger = !ordered ? ledgers.Shuffled : order == "created_at" ? ledgers.Ascending : ledgers.Descending;
-                    WarmPageCache(ledger);
-                    var runs = new List<ChildResult>();
-                    for (int i = 0; i < repeats; i++)
-                    {
-                        ChildResult run = await ExportAsync(cli, data, ledger, order, ordered, size);
-                        Console.WriteLine(
-                            $"  {size,12:N0} {order,-11} {(ordered ? "ordered" : "shuffled"),-8} run {i + 1}: {run.Elapsed.TotalSeconds,8:N2} s wall, {run.Cpu.TotalSeconds,8:N2} s CPU, peak {run.PeakBytes / 1048576.0,7:N1} MB");
-                        runs.Add(run);
-                    }
+                    plan.AddRange(Enumerable.Repeat(1, largeRepeats));
+                    plan.Add(0);
+                }
 
-                    TimeSpan wall = runs.Select(x => x.Elapsed).Order().ElementAt(runs.Count / 2) - startup.Elapsed;
-                    TimeSpan cpu = runs.Select(x => x.Cpu).Order().ElementAt(runs.Count / 2) - startup.Cpu;
-                    results.Add(new Result(size, order, ordered, wall, cpu, runs.Max(x => x.PeakBytes), runs.Count));
+                foreach (int s in plan)
+                {
+                    string ledger = !ordered ? ledgers[s].Shuffled : order == "created_at" ? ledgers[s].Ascending : ledgers[s].Descending;
+                    WarmPageCache(ledger);
+                    ChildResult run = await ExportAsync(cli, data, ledger, order, ordered, sizes[s]);
+                    Console.WriteLine(
+                        $"  {sizes[s],12:N0} {order,-11} {(ordered ? "ordered" : "shuffled"),-8} run {runs[s].Count + 1}: {run.Elapsed.TotalSeconds,8:N2} s wall, {run.Cpu.TotalSeconds,8:N2} s CPU, peak {run.PeakBytes / 1048576.0,7:N1} MB, load {LoadAverage()}");
+                    runs[s].Add(run);
+                }
+
+                for (int s = 0; s < sizes.Length; s++)
+                {
+                    List<ChildResult> these = runs[s];
+                    TimeSpan wall = these.Select(x => x.Elapsed).Order().ElementAt(these.Count / 2) - startup.Elapsed;
+                    TimeSpan cpu = these.Select(x => x.Cpu).Order().ElementAt(these.Count / 2) - startup.Cpu;
+                    results.Add(new Result(sizes[s], order, ordered, wall, cpu, these.Max(x => x.PeakBytes), these.Count));
                 }
             }
         }
 
+        results = [.. results.OrderBy(x => x.Rows)];
         string table = Report(results, sizes, startup, cli, rows);
         Console.WriteLine();
         Console.WriteLine(table);
@@ -280,7 +291,7 @@ internal static class ScaleRun
         md.AppendLine(CultureInfo.InvariantCulture, $"- machine: {CpuModel()}, {Environment.ProcessorCount} cores, {MemoryGb():N0} GB RAM, {RuntimeInformation.OSDescription}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- runtime: {RuntimeInformation.FrameworkDescription}; each export in its own `voucher-export` process ({Path.GetFileName(cli)}, Release, workstation non-concurrent GC), default `SortOptions` (64 MiB budget)");
         md.AppendLine(CultureInfo.InvariantCulture, $"- ledgers: `DemoLedger(rows, seed: {Seed}).WriteJsonLines`, all 12 fields exported to CSV chunk files on the same disk; \"ordered\" = a ledger already in the export's order, declared with `--source-order` (streamed, verified); \"shuffled\" = the same rows in random order, no declaration (external merge sort)");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- seconds: wall time of the child process minus {startup.Elapsed.TotalSeconds:N3} s measured for start-up and a 1,000-row export; CPU: the child's user + system time (getrusage) minus the same start-up's {startup.Cpu.TotalSeconds:N3} s; medians of the repeats. Peak = the child's VmHWM (peak resident set) sampled every 10 ms, highest of the repeats. Ledgers are read once before, so they come from the page cache");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- seconds: wall time of the child process minus {startup.Elapsed.TotalSeconds:N3} s measured for start-up and a 1,000-row export; CPU: the child's user + system time (getrusage) minus the same start-up's {startup.Cpu.TotalSeconds:N3} s; medians of the repeats, the sizes taking turns (1M, 1M, N, 1M) so both see the same load. Peak = the child's VmHWM (peak resident set) sampled every 10 ms, highest of the repeats. Ledgers are read once before, so they come from the page cache");
         md.AppendLine(CultureInfo.InvariantCulture, $"- load average when the run ended: {LoadAverage()} (the machine is shared; CPU time is the steadier measure when it is busy)");
         md.AppendLine();
         md.AppendLine("| rows | order | source | repeats | seconds | rows/s | CPU s | CPU µs/row | peak working set MB |");
