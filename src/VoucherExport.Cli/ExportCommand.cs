@@ -28,13 +28,14 @@ internal static class ExportCommand
         var guard = new Option<bool>("--formula-guard") { Description = "Prefix text cells starting with = + - @ tab CR LF with ' (numbers are never touched)." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress on stderr." };
         var json = new Option<bool>("--json") { Description = "Progress as JSON lines on stderr; the final export object as one JSON line on stdout." };
+        var sourceOrder = new Option<string?>("--source-order") { Description = "The order a .jsonl ledger is already in (created_at or -created_at): an export in that order streams without sorting, and fails if a row is out of order." };
         var command = new Command("export", """
             Runs a voucher-transactions export (to a folder, or to S3 with --sink s3://bucket/prefix) and prints the final export object as JSON on stdout.
             Exit codes: 0 DONE, 1 ERROR (see "error"), 2 bad input (error JSON on stderr, nothing written), 130 cancelled.
             Example: voucher-export export --source demo:100000 --out exports --parameters '{"order":"created_at","fields":["id","amount","created_at"]}'
             """)
         {
-            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet, json,
+            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet, json, sourceOrder,
         };
         foreach (Option option in sinks.All)
         {
@@ -78,7 +79,7 @@ internal static class ExportCommand
 
             ExportParameters exportParameters = ReadParameters(parse.GetValue(parameters));
             ExportScope scope = ReadScope(parse.GetValue(voucher), parse.GetValue(campaign), parse.GetValue(member));
-            var (ledger, directory, description) = SourceOption.Open(parse.GetValue(source)!, parse.GetValue(vouchers));
+            var (ledger, directory, description) = SourceOption.Open(parse.GetValue(source)!, parse.GetValue(vouchers), parse.GetValue(sourceOrder));
             using SinkOption.Target target = sinks.Open(parse, Environment.GetEnvironmentVariable);
 
             await using var registry = new ExportRegistry(

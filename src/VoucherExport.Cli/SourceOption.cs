@@ -1,5 +1,6 @@
 using Npgsql;
 using VoucherExport.PostgreSql;
+using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Cli;
@@ -7,8 +8,20 @@ namespace VoucherExport.Cli;
 /// <summary>Turns <c>--source</c> and <c>--vouchers</c> into a transaction source and a voucher directory.</summary>
 internal static class SourceOption
 {
-    public static (ITransactionSource Source, IVoucherDirectory Vouchers, string Description) Open(string source, string? vouchersPath)
+    public static (ITransactionSource Source, IVoucherDirectory Vouchers, string Description) Open(string source, string? vouchersPath, string? sourceOrder = null)
     {
+        ExportOrder? declared = sourceOrder switch
+        {
+            null => null,
+            "created_at" => ExportOrder.CreatedAtAscending,
+            "-created_at" => ExportOrder.CreatedAtDescending,
+            _ => throw new CliInputException("--source-order", $"'{sourceOrder}' is not created_at or -created_at"),
+        };
+        if (declared is not null && (source.StartsWith("demo:", StringComparison.Ordinal) || source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new CliInputException("--source-order", "only a .jsonl ledger can declare its order");
+        }
+
         IVoucherDirectory directory = InMemoryVoucherDirectory.Empty;
         if (vouchersPath is not null)
         {
@@ -51,7 +64,7 @@ internal static class SourceOption
 
         ITransactionSource opened = source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
             ? new CsvTransactionSource(source)
-            : new JsonLinesTransactionSource(source);
+            : new JsonLinesTransactionSource(source, new JsonLinesSourceOptions { DeclaredOrder = declared });
         return (opened, directory, source);
     }
 

@@ -108,6 +108,8 @@ public static class ExportEngine
 
         public async Task StreamAsync(ITransactionSource source, TransactionQuery query, CancellationToken cancellationToken)
         {
+            // A declared order is trusted for the work it saves, never for the output: it is verified row by row.
+            var order = new OrderCheck(query.Order);
             VoucherTransaction[]? scratch = predicate is null ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
             try
             {
@@ -115,6 +117,7 @@ public static class ExportEngine
                     .WithCancellation(cancellationToken).ConfigureAwait(false))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    order.Check(batch.Span);
                     if (scratch is null)
                     {
                         await writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -147,21 +150,29 @@ public static class ExportEngine
         public async Task SortThenWriteAsync(
             ITransactionSource source, TransactionQuery query, SortOptions options, CancellationToken cancellationToken)
         {
-            var sorter = new InMemorySorter(options);
-            await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
-                .WithCancellation(cancellationToken).ConfigureAwait(false))
+            var sorter = new ExternalSorter(options, query.Order);
+            await using (sorter.ConfigureAwait(false))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                Collect(batch.Span, sorter);
-            }
+                await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
+                    .WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
 
-            ReadOnlyMemory<VoucherTransaction> sorted = sorter.Sort(TransactionOrder.For(query.Order));
-            for (int start = 0; start < sorted.Length; start += WriteBatch)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                await writer.WriteAsync(sorted.Slice(start, Math.Min(WriteBatch, sorted.Length - start)), cancellationToken)
-                    .ConfigureAwait(false);
-                progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                    // Rows are encoded into the run as they come, so nothing of the source's batch is held after it.
+                    int next = 0;
+                    while ((next = Collect(batch.Span, next, sorter)) < batch.Length)
+                    {
+                        await sorter.SpillAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await foreach (ReadOnlyMemory<VoucherTransaction> sorted in sorter.ReadSortedAsync(cancellationToken)
+                    .WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await writer.WriteAsync(sorted, cancellationToken).ConfigureAwait(false);
+                    progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                }
             }
         }
 
@@ -179,15 +190,19 @@ public static class ExportEngine
             return kept;
         }
 
-        private void Collect(ReadOnlySpan<VoucherTransaction> rows, InMemorySorter sorter)
+        /// <summary>Takes the matching rows from <paramref name="start"/> on; returns where the run filled up, or the end.</summary>
+        private int Collect(ReadOnlySpan<VoucherTransaction> rows, int start, ExternalSorter sorter)
         {
-            foreach (VoucherTransaction row in rows)
+            for (int i = start; i < rows.Length; i++)
             {
-                if (predicate is null || predicate.Matches(row))
+                VoucherTransaction row = rows[i];
+                if ((predicate is null || predicate.Matches(row)) && !sorter.TryAdd(row))
                 {
-                    sorter.Add(row);
+                    return i;
                 }
             }
+
+            return rows.Length;
         }
     }
 }

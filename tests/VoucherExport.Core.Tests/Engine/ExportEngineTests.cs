@@ -6,6 +6,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
+using VoucherExport.Ordering;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.Tests.Support;
@@ -109,10 +110,15 @@ public class ExportEngineTests
     [Fact]
     public void WhatTheSourceAppliesIsNotAppliedAgain()
     {
-        // The source claims it filtered and ordered; the engine must trust it and do neither.
+        // The source claims it filtered and ordered; the engine must trust it and do neither. (The order is still
+        // verified while streaming: Ordering/DeclaredOrderTests.) A sort would spill under this budget into a folder
+        // that cannot be created, so reaching DONE proves nothing was sorted.
         var rows = Rows.Many(10).Reverse().ToArray();
         var filters = ExportParametersParser.Parse("""{"filters":{"amount":{"conditions":{"$more_than":[0]}}}}"""u8).Filters;
-        var request = Request(AllFields(ExportOrder.CreatedAtAscending, filters));
+        var request = Request(AllFields(ExportOrder.CreatedAtDescending, filters)) with
+        {
+            Sort = new SortOptions { MemoryBudgetBytes = 4096, TempFolder = typeof(ExportEngineTests).Assembly.Location },
+        };
         var source = new PushdownClaimingSource(rows);
         var (result, sink) = Run(source, request);
 

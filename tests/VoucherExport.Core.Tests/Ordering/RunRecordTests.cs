@@ -1,0 +1,94 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using VoucherExport.Ordering;
+using VoucherExport.Tests.Csv;
+using VoucherExport.Transactions;
+
+namespace VoucherExport.Tests.Ordering;
+
+public class RunRecordTests
+{
+    /// <summary>Text as <see cref="CsvGen.Text"/>, plus lone surrogates, which UTF-8 cannot carry.</summary>
+    private static readonly Gen<string?> s_text = Gen.Frequency(
+        (1, Gen.Constant<string?>(null)),
+        (5, CsvGen.Text.Select(t => (string?)t)),
+        (1, CsvGen.Text.Select(t => (string?)(t + "\uD800" + t))),
+        (1, CsvGen.Text.Select(t => (string?)("\uDFFF" + t))));
+
+    private static readonly Gen<long?> s_number = Gen.Frequency(
+        (1, Gen.Constant<long?>(null)),
+        (3, Gen.Choose(int.MinValue, int.MaxValue).Select(n => (long?)n * 7919)),
+        (1, Gen.Elements<long?>(long.MinValue, long.MaxValue, 0, -1, 63, 64, -64, -65)));
+
+    private static readonly Gen<VoucherTransaction> s_row =
+        from id in s_text
+        from type in s_text
+        from sourceId in s_text
+        from voucherId in s_text
+        from campaignId in s_text
+        from source in s_text
+        from reason in s_text
+        from related in s_text
+        from amount in s_number
+        from balance in s_number
+        from ticks in Gen.Choose(0, int.MaxValue).Select(n => DateTimeOffset.UnixEpoch.UtcTicks + (n * 1_000_003L))
+        from offsetMinutes in Gen.Elements(0, 60, -300, 330, 840, -720)
+        from detailsLength in Gen.Elements(0, 2, 300, 70_000)
+        select new VoucherTransaction
+        {
+            Id = id ?? "",
+            Type = type ?? "",
+            SourceId = sourceId,
+            VoucherId = voucherId,
+            CampaignId = campaignId,
+            Source = source,
+            Reason = reason,
+            RelatedTransactionId = related,
+            Amount = amount,
+            Balance = balance,
+            CreatedAt = new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offsetMinutes)),
+            Details = detailsLength == 0 ? default : Encoding.UTF8.GetBytes("{\"x\":\"" + new string('€', detailsLength / 3) + "\"}"),
+        };
+
+    [Property(MaxTest = 300)]
+    public Property EveryFieldComesBackExactly() => Prop.ForAll(s_row.ToArbitrary(), row =>
+    {
+        var buffer = new byte[RunRecord.MaxLength(row)];
+        int length = RunRecord.Write(row, buffer);
+        ReadOnlySpan<byte> record = buffer.AsSpan(0, length);
+        var back = RunRecord.Read(record, new RunStringCache());
+
+        Assert.Equal(length, RunRecord.PrefixBytes + RunRecord.BodyLength(record));
+        Assert.Equal(row.CreatedAt.UtcTicks, RunRecord.Ticks(record));
+        Assert.Equal(row.Id, RunRecord.Id(record).ToString());
+        Assert.Equal(row.Id, back.Id);
+        Assert.Equal(row.Type, back.Type);
+        Assert.Equal(row.SourceId, back.SourceId);
+        Assert.Equal(row.VoucherId, back.VoucherId);
+        Assert.Equal(row.CampaignId, back.CampaignId);
+        Assert.Equal(row.Source, back.Source);
+        Assert.Equal(row.Reason, back.Reason);
+        Assert.Equal(row.RelatedTransactionId, back.RelatedTransactionId);
+        Assert.Equal(row.Amount, back.Amount);
+        Assert.Equal(row.Balance, back.Balance);
+        Assert.Equal(row.CreatedAt, back.CreatedAt);
+        Assert.Equal(row.CreatedAt.Offset, back.CreatedAt.Offset);
+        Assert.Equal(row.Details.ToArray(), back.Details.ToArray());
+    });
+
+    [Fact]
+    public void RepeatedShortTextIsSharedAndLongTextIsNot()
+    {
+        var cache = new RunStringCache();
+        string a = cache.Get("CREDITS_REDEMPTION"u8);
+        string b = cache.Get("CREDITS_REDEMPTION"u8);
+        string other = cache.Get("CREDITS_ADDITION"u8);
+        byte[] longText = Encoding.UTF8.GetBytes(new string('x', 100));
+
+        Assert.Same(a, b);
+        Assert.Equal("CREDITS_ADDITION", other);
+        Assert.NotSame(cache.Get(longText), cache.Get(longText));
+    }
+}
