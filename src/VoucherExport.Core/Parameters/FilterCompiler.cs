@@ -27,8 +27,6 @@ namespace VoucherExport.Parameters;
 public static class FilterCompiler
 {
     // Bounds of the created_at ranges; relative bounds may fall outside the calendar, which then matches nothing.
-    private const long FirstTick = 0;
-    private static readonly long s_lastTick = DateTime.MaxValue.Ticks;
 
     /// <summary>
     /// Compiles <paramref name="filters"/> (null: match everything); relative date operators use <paramref name="now"/>.
@@ -242,63 +240,13 @@ public static class FilterCompiler
     // Every created_at condition is a range of UTC ticks, so a clause is their intersection: one range, one test.
     private static TransactionPredicate CompileCreatedAt(ImmutableArray<FilterCondition> conditions, long nowTicks)
     {
-        long low = FirstTick;
-        long high = s_lastTick;
-        foreach (var condition in conditions)
-        {
-            var (from, to) = CreatedAtRange(condition, nowTicks);
-            low = Math.Max(low, from);
-            high = Math.Min(high, to);
-        }
-
-        if (low > high)
+        CreatedAtRange range = CreatedAtRange.For(conditions, new DateTimeOffset(nowTicks, TimeSpan.Zero));
+        if (range.IsEmpty)
         {
             return MatchNone.Instance;
         }
 
-        return low == FirstTick && high == s_lastTick ? MatchAll.Instance : new CreatedAtInRange(low, high);
+        return !range.HasLowerBound && !range.HasUpperBound ? MatchAll.Instance : new CreatedAtInRange(range.FromTicks, range.ToTicks);
     }
 
-    private static (long From, long To) CreatedAtRange(FilterCondition condition, long now)
-    {
-        if (condition.Operator == FilterOperator.HasValue)
-        {
-            return (FirstTick, s_lastTick);
-        }
-
-        if (condition.Operator == FilterOperator.IsUnknown)
-        {
-            return (s_lastTick, FirstTick);
-        }
-
-        var value = condition.Values[0];
-        long at = value.Date.UtcTicks;
-        // Day counts are capped at FilterOperators.MaxDays, so these products and sums fit in a long.
-        long days = value.Number * TimeSpan.TicksPerDay;
-        return condition.Operator switch
-        {
-            FilterOperator.After => (at + 1, s_lastTick),
-            FilterOperator.Before => (FirstTick, at - 1),
-            FilterOperator.MoreThanEqual => (at, s_lastTick),
-            FilterOperator.LessThanEqual => (FirstTick, at),
-            FilterOperator.MoreThan or FilterOperator.MoreThanAgo => (FirstTick, now - days - 1),
-            FilterOperator.LessThan or FilterOperator.LessThanAgo => (now - days + 1, now),
-            FilterOperator.MoreThanFuture => (now + days + 1, s_lastTick),
-            FilterOperator.LessThanFuture => (now, now + days - 1),
-            FilterOperator.IsDaysAgo => WholeDay(now - days),
-            _ => WholeDay(now + days),
-        };
-    }
-
-    private static (long From, long To) WholeDay(long ticks)
-    {
-        long start = Math.DivRem(ticks, TimeSpan.TicksPerDay, out long rest) * TimeSpan.TicksPerDay;
-        if (rest < 0)
-        {
-            // Before year 1 the truncating division rounds up; step back to the day that really holds the tick.
-            start -= TimeSpan.TicksPerDay;
-        }
-
-        return (start, start + TimeSpan.TicksPerDay - 1);
-    }
 }

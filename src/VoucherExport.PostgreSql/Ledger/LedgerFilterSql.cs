@@ -18,8 +18,6 @@ namespace VoucherExport.PostgreSql;
 /// </remarks>
 internal sealed class LedgerFilterSql
 {
-    private const long FirstTick = 0;
-    private static readonly long s_lastTick = DateTime.MaxValue.Ticks;
 
     private readonly StringBuilder _sql;
     private readonly List<NpgsqlParameter> _parameters;
@@ -289,14 +287,9 @@ internal sealed class LedgerFilterSql
 
     private void AppendCreatedAt(ImmutableArray<FilterCondition> conditions)
     {
-        long low = FirstTick;
-        long high = s_lastTick;
-        foreach (FilterCondition condition in conditions)
-        {
-            var (from, to) = CreatedAtRange(condition);
-            low = Math.Max(low, from);
-            high = Math.Min(high, to);
-        }
+        CreatedAtRange range = CreatedAtRange.For(conditions, new DateTimeOffset(_now, TimeSpan.Zero));
+        long low = range.FromTicks;
+        long high = range.ToTicks;
 
         // Stored instants are whole microseconds: keep the ones inside [low, high].
         long lowMicros = low / 10 + (low % 10 == 0 ? 0 : 1);
@@ -309,62 +302,19 @@ internal sealed class LedgerFilterSql
 
         bool bounded = false;
         _sql.Append('(');
-        if (low > FirstTick)
+        if (range.HasLowerBound)
         {
             _sql.Append("t.created_at >= ").Append(Instant(lowMicros));
             bounded = true;
         }
 
-        if (high < s_lastTick)
+        if (range.HasUpperBound)
         {
             _sql.Append(bounded ? " AND " : string.Empty).Append("t.created_at <= ").Append(Instant(highMicros));
             bounded = true;
         }
 
         _sql.Append(bounded ? ")" : "TRUE)");
-    }
-
-    // The same ranges as FilterCompiler: inclusive tick bounds, relative ones from the single reading "now".
-    private (long From, long To) CreatedAtRange(FilterCondition condition)
-    {
-        if (condition.Operator == FilterOperator.HasValue)
-        {
-            return (FirstTick, s_lastTick);
-        }
-
-        if (condition.Operator == FilterOperator.IsUnknown)
-        {
-            return (s_lastTick, FirstTick);
-        }
-
-        FilterValue value = condition.Values[0];
-        long at = value.Date.UtcTicks;
-        long days = value.Number * TimeSpan.TicksPerDay;
-        return condition.Operator switch
-        {
-            FilterOperator.After => (at + 1, s_lastTick),
-            FilterOperator.Before => (FirstTick, at - 1),
-            FilterOperator.MoreThanEqual => (at, s_lastTick),
-            FilterOperator.LessThanEqual => (FirstTick, at),
-            FilterOperator.MoreThan or FilterOperator.MoreThanAgo => (FirstTick, _now - days - 1),
-            FilterOperator.LessThan or FilterOperator.LessThanAgo => (_now - days + 1, _now),
-            FilterOperator.MoreThanFuture => (_now + days + 1, s_lastTick),
-            FilterOperator.LessThanFuture => (_now, _now + days - 1),
-            FilterOperator.IsDaysAgo => WholeDay(_now - days),
-            FilterOperator.IsDaysInFuture => WholeDay(_now + days),
-            _ => throw new ArgumentException($"{FilterOperators.Name(condition.Operator)} does not apply to created_at", nameof(condition)),
-        };
-    }
-
-    private static (long From, long To) WholeDay(long ticks)
-    {
-        long start = Math.DivRem(ticks, TimeSpan.TicksPerDay, out long rest) * TimeSpan.TicksPerDay;
-        if (rest < 0)
-        {
-            start -= TimeSpan.TicksPerDay;
-        }
-
-        return (start, start + TimeSpan.TicksPerDay - 1);
     }
 
     /// <summary>The operand as a LIKE pattern that matches it literally (backslash is LIKE's default escape).</summary>
