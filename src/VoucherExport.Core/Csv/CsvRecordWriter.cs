@@ -214,7 +214,7 @@ public sealed class CsvRecordWriter
         int written = separator;
         if (length != 0)
         {
-            written += CsvCell.WriteText(span[separator..], text, _formulaGuard, _specials);
+            written += CsvCell.WriteText(span[separator..], text, _formulaGuard, _delimiter, _specials);
         }
 
         cursor.Commit(written);
@@ -246,7 +246,7 @@ public sealed class CsvRecordWriter
             }
 
             // Titles are fixed words, but they go through the same escaping as data so a future label cannot break the file.
-            written += CsvCell.WriteText(span[written..], title, formulaGuard: false, specials);
+            written += CsvCell.WriteText(span[written..], title, formulaGuard: false, (byte)format.Delimiter, specials);
             buffer.Advance(written);
         }
 
