@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using VoucherExport.Csv;
 using VoucherExport.Transactions;
@@ -250,6 +251,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         return writing.IsCompletedSuccessfully ? writing : FaultOnErrorAsync(writing);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FaultOnErrorAsync(ValueTask writing)
     {
         try

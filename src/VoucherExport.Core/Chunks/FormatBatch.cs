@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.ExceptionServices;
 using VoucherExport.Csv;
 using VoucherExport.Transactions;
@@ -17,15 +18,17 @@ internal sealed class FormatBatch : IDisposable
     private int _count;
     private ExceptionDispatchInfo? _error;
 
+    /// <summary>A batch of up to <paramref name="capacity"/> rows; its arrays are pooled, so a run allocates them once per process.</summary>
     public FormatBatch(int capacity, int initialBufferSize)
     {
-        _rows = new VoucherTransaction[capacity];
-        _ends = new int[capacity];
+        Capacity = capacity;
+        _rows = ArrayPool<VoucherTransaction>.Shared.Rent(capacity);
+        _ends = ArrayPool<int>.Shared.Rent(capacity);
         _output = new StagingBuffer(initialBufferSize);
     }
 
     /// <summary>The most rows the batch can hold.</summary>
-    public int Capacity => _rows.Length;
+    public int Capacity { get; }
 
     /// <summary>Rows added so far.</summary>
     public int Count => _count;
@@ -49,7 +52,7 @@ internal sealed class FormatBatch : IDisposable
     /// <summary>Copies as many of <paramref name="rows"/> as fit; returns how many.</summary>
     public int Add(ReadOnlySpan<VoucherTransaction> rows, int limit)
     {
-        int taken = Math.Min(rows.Length, Math.Min(limit, _rows.Length) - _count);
+        int taken = Math.Min(rows.Length, Math.Min(limit, Capacity) - _count);
         if (taken <= 0)
         {
             return 0;
@@ -91,10 +94,12 @@ internal sealed class FormatBatch : IDisposable
         Formatted = false;
     }
 
-    /// <summary>Returns the buffer to its pool.</summary>
+    /// <summary>Returns the arrays and the buffer to their pools.</summary>
     public void Dispose()
     {
         Reset();
+        ArrayPool<VoucherTransaction>.Shared.Return(_rows);
+        ArrayPool<int>.Shared.Return(_ends);
         _output.Dispose();
     }
 }

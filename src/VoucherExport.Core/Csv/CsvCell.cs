@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
@@ -218,60 +219,89 @@ internal static class CsvCell
     /// Narrows <paramref name="text"/> into <paramref name="destination"/> when every char is ASCII, and says whether a
     /// byte of it forces quotes; returns false, with nothing decided, at the first char that is not ASCII.
     /// </summary>
-    /// <remarks>Blocks of 8 chars, the last one overlapping the one before, so no scalar tail runs for text of 8 chars or more.</remarks>
+    /// <remarks>
+    /// Blocks of 16 chars, the last one overlapping the one before; text of 8 to 15 chars is two overlapping halves of
+    /// one block. Only text shorter than 8 chars (a source like <c>API</c>) takes the scalar loop.
+    /// </remarks>
     private static bool TryNarrowAscii(ReadOnlySpan<char> text, Span<byte> destination, byte delimiter, out bool needsQuotes)
     {
+        const int Half = 8;
+        const int Block = 16;
         int length = text.Length;
-        if (length < Vector128<ushort>.Count)
+        if (length < Half)
         {
-            int special = 0;
-            for (int i = 0; i < length; i++)
-            {
-                char c = text[i];
-                if (c > 0x7F)
-                {
-                    needsQuotes = false;
-                    return false;
-                }
-
-                destination[i] = (byte)c;
-                special |= c == delimiter || c is '"' or '\r' or '\n' ? 1 : 0;
-            }
-
-            needsQuotes = special != 0;
-            return true;
+            return TryNarrowAsciiShort(text, destination, delimiter, out needsQuotes);
         }
 
-        ReadOnlySpan<ushort> chars = System.Runtime.InteropServices.MemoryMarshal.Cast<char, ushort>(text);
+        ReadOnlySpan<ushort> chars = MemoryMarshal.Cast<char, ushort>(text);
         Vector128<ushort> nonAscii = Vector128.Create((ushort)0xFF80);
-        Vector128<byte> delimiters = Vector128.Create(delimiter);
-        Vector128<byte> quotes = Vector128.Create((byte)'"');
-        Vector128<byte> crs = Vector128.Create((byte)'\r');
-        Vector128<byte> lfs = Vector128.Create((byte)'\n');
         Vector128<byte> found = Vector128<byte>.Zero;
-        int position = 0;
-        while (true)
+        if (length < Block)
         {
-            Vector128<ushort> block = Vector128.Create(chars.Slice(position, Vector128<ushort>.Count));
-            if ((block & nonAscii) != Vector128<ushort>.Zero)
+            Vector128<ushort> first = Vector128.Create(chars[..Half]);
+            Vector128<ushort> last = Vector128.Create(chars[(length - Half)..]);
+            if (((first | last) & nonAscii) != Vector128<ushort>.Zero)
             {
                 needsQuotes = false;
                 return false;
             }
 
-            Vector128<byte> bytes = Vector128.Narrow(block, block);
-            found |= Vector128.Equals(bytes, delimiters) | Vector128.Equals(bytes, quotes)
-                | Vector128.Equals(bytes, crs) | Vector128.Equals(bytes, lfs);
-            bytes.GetLower().CopyTo(destination[position..]);
-            if (position == length - Vector128<ushort>.Count)
+            Vector128<byte> bytes = Vector128.Narrow(first, last);
+            found = Specials(bytes, delimiter);
+            bytes.GetLower().CopyTo(destination);
+            bytes.GetUpper().CopyTo(destination[(length - Half)..]);
+            needsQuotes = found != Vector128<byte>.Zero;
+            return true;
+        }
+
+        int position = 0;
+        while (true)
+        {
+            Vector128<ushort> lower = Vector128.Create(chars.Slice(position, Half));
+            Vector128<ushort> upper = Vector128.Create(chars.Slice(position + Half, Half));
+            if (((lower | upper) & nonAscii) != Vector128<ushort>.Zero)
+            {
+                needsQuotes = false;
+                return false;
+            }
+
+            Vector128<byte> bytes = Vector128.Narrow(lower, upper);
+            found |= Specials(bytes, delimiter);
+            bytes.CopyTo(destination[position..]);
+            if (position == length - Block)
             {
                 break;
             }
 
-            position = Math.Min(position + Vector128<ushort>.Count, length - Vector128<ushort>.Count);
+            position = Math.Min(position + Block, length - Block);
         }
 
         needsQuotes = found != Vector128<byte>.Zero;
+        return true;
+    }
+
+    /// <summary>The lanes of <paramref name="bytes"/> that hold the delimiter, a quote, CR or LF.</summary>
+    private static Vector128<byte> Specials(Vector128<byte> bytes, byte delimiter) =>
+        Vector128.Equals(bytes, Vector128.Create(delimiter)) | Vector128.Equals(bytes, Vector128.Create((byte)'"'))
+        | Vector128.Equals(bytes, Vector128.Create((byte)'\r')) | Vector128.Equals(bytes, Vector128.Create((byte)'\n'));
+
+    private static bool TryNarrowAsciiShort(ReadOnlySpan<char> text, Span<byte> destination, byte delimiter, out bool needsQuotes)
+    {
+        int special = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c > 0x7F)
+            {
+                needsQuotes = false;
+                return false;
+            }
+
+            destination[i] = (byte)c;
+            special |= c == delimiter || c is '"' or '\r' or '\n' ? 1 : 0;
+        }
+
+        needsQuotes = special != 0;
         return true;
     }
 
