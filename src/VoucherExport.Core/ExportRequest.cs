@@ -29,9 +29,9 @@ public sealed record ExportRequest
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// Threads that format records: 1 (the default, <see cref="ChunkedCsvWriter.DefaultParallelism"/>) does everything
-    /// on the calling thread; more format batches in parallel while the calling thread hashes and writes them in order.
-    /// The chunks are the same bytes either way.
+    /// Threads the export may use: 1 (the default, <see cref="ChunkedCsvWriter.DefaultParallelism"/>) does everything on
+    /// the calling thread; more format batches of rows in parallel on the thread pool while the calling thread hashes and
+    /// writes them in order. The chunks are the same bytes either way.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set below 1 or above <see cref="ChunkedCsvWriter.MaxParallelism"/>.</exception>
     public int Parallelism

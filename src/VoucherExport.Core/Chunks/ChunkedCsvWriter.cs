@@ -13,8 +13,9 @@ namespace VoucherExport.Chunks;
 /// <remarks>
 /// With a parallelism of 1, rows are formatted synchronously into a pooled staging buffer on the calling thread; the
 /// writer awaits only to hand the buffer to the chunk writer (once it passes the flush threshold) or to rotate chunks.
-/// With more, batches of rows are formatted on that many thread-pool workers while the calling thread hashes and writes
-/// them in order (see <see cref="ParallelChunkedCsvWriter"/>); the chunks are the same bytes either way. Not thread-safe,
+/// With more, batches of rows are formatted by up to that many threads at once (thread-pool workers, and the calling
+/// thread when it would otherwise wait) while the calling thread hashes and writes them in order (see
+/// <see cref="ParallelChunkedCsvWriter"/>); the chunks are the same bytes either way. Not thread-safe,
 /// except that <see cref="Rows"/>, <see cref="Bytes"/> and <see cref="Chunks"/> may be read from any thread for progress.
 /// </remarks>
 public sealed class ChunkedCsvWriter : IAsyncDisposable
@@ -25,7 +26,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     /// <summary>One formatting thread: a host runs many exports at once, so an export takes one core unless asked for more.</summary>
     public const int DefaultParallelism = 1;
 
-    /// <summary>The most formatting threads an export may ask for; each holds two batches of about 256 KiB.</summary>
+    /// <summary>The most threads an export may ask for; each holds two batches of about 256 KiB.</summary>
     public const int MaxParallelism = 64;
 
     private readonly IChunkSink _sink;
@@ -58,12 +59,12 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private int _chunks;
 
     /// <summary>
-    /// Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>, formatting on
-    /// <paramref name="parallelism"/> threads (1: the calling thread only).
+    /// Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>, on up to
+    /// <paramref name="parallelism"/> threads, the calling thread included (1: the calling thread only).
     /// </summary>
     /// <remarks>
-    /// With several threads, <paramref name="records"/> gives the dialect and columns; each worker formats with a
-    /// record writer of its own, since a record writer is not thread-safe.
+    /// With several threads, the calling thread formats with <paramref name="records"/> and each worker with a record
+    /// writer of its own made from the same dialect and columns, since a record writer is not thread-safe.
     /// </remarks>
     public ChunkedCsvWriter(IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism = DefaultParallelism)
         : this(sink, limits, records, DefaultFlushThreshold, DefaultFlushThreshold + (DefaultFlushThreshold / 4), parallelism)

@@ -7,9 +7,10 @@ using VoucherExport.Transactions;
 namespace VoucherExport.Chunks;
 
 /// <summary>
-/// The body of <see cref="ChunkedCsvWriter"/> when more than one thread formats: the caller cuts rows into batches,
-/// up to <c>parallelism</c> thread-pool workers format batches at once, each with a record writer of its own, and the
-/// caller publishes the formatted batches strictly in order: it rotates chunks between records, hashes and writes.
+/// The body of <see cref="ChunkedCsvWriter"/> when an export may use more than one thread: the calling thread cuts rows
+/// into batches, up to <c>parallelism − 1</c> thread-pool workers format batches at once, each with a record writer of
+/// its own, and the calling thread publishes the formatted batches strictly in order: it rotates chunks between
+/// records, hashes and writes. Whenever it would otherwise wait for a batch, it formats the next one itself.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -19,9 +20,11 @@ namespace VoucherExport.Chunks;
 /// </para>
 /// <para>
 /// At most <see cref="WindowFor"/> batches are in flight, so memory stays bounded however far the source runs ahead.
-/// The caller waits only for the oldest batch to be formatted; the worker that finishes it stops formatting and runs the
-/// caller's continuation itself (handing on the remaining work to a fresh work item), so the caller's hashing and the
-/// other workers' formatting share the cores without a queue hop.
+/// The export never uses more than <c>parallelism</c> threads, and none of them idles while a batch is waiting to be
+/// formatted: the caller helps, so a busy thread pool slows the export down to one thread's speed but never stalls it.
+/// The caller waits only when every batch before the one it needs is already being formatted; the worker that finishes
+/// it stops formatting and runs the caller's continuation itself (handing on what is left to a fresh work item), so
+/// the caller's hashing and the workers' formatting share the cores without a queue hop.
 /// </para>
 /// </remarks>
 internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTaskSource
@@ -36,7 +39,8 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private readonly ReadOnlyMemory<byte> _preamble;
     private readonly long _maxBytes;
     private readonly long _maxRows;
-    private readonly int _parallelism;
+    private readonly int _maxWorkers;
+    private readonly CsvRecordWriter _callerRecords;
     private readonly int _batchBytes;
     private readonly IncrementalHash? _hash;
     private readonly List<ChunkInfo> _completed = [];
@@ -74,12 +78,13 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         _preamble = records.Preamble;
         _maxBytes = limits.MaxChunkBytes;
         _maxRows = limits.MaxChunkRows ?? long.MaxValue;
-        _parallelism = parallelism;
+        _maxWorkers = parallelism - 1;
         _batchBytes = batchBytes;
         _hash = checksums ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
 
-        // The record writer caches the last date, so each worker gets its own; the caller's formats nothing here.
-        for (int i = 0; i < parallelism; i++)
+        // The record writer caches the last date, so each thread that formats gets its own.
+        _callerRecords = records;
+        for (int i = 0; i < _maxWorkers; i++)
         {
             _idleWriters.Push(new CsvRecordWriter(records.Format, records.Fields));
         }
@@ -101,7 +106,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     public int Chunks => Volatile.Read(ref _chunks);
 
     /// <summary>
-    /// Batches in flight: one being filled, one being published, and two per worker so a worker never waits for the
+    /// Batches in flight: one being filled, one being published, and two per formatting thread so none waits for the
     /// publisher while the publisher is busy with the batch before.
     /// </summary>
     internal static int WindowFor(int parallelism) => (2 * parallelism) + 2;
@@ -302,7 +307,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         {
             batch.Sequence = _submitted;
             _submitted++;
-            if (_workers < _parallelism)
+            if (_workers < _maxWorkers)
             {
                 _workers++;
                 start = true;
@@ -370,25 +375,49 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         }
     }
 
-    /// <summary>Waits until the oldest batch in flight is formatted, then publishes it.</summary>
+    /// <summary>
+    /// Gets the oldest batch in flight formatted, then publishes it: while it is not done, formats the next batch no
+    /// worker has claimed, and waits only when every one is claimed.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishOldestAsync(CancellationToken cancellationToken)
     {
         FormatBatch oldest = _batches[_published % _batches.Length];
-        bool wait;
-        lock (_lock)
+        while (true)
         {
-            wait = !oldest.Formatted;
+            FormatBatch? claimed = null;
+            bool wait = false;
+            lock (_lock)
+            {
+                if (oldest.Formatted)
+                {
+                    break;
+                }
+
+                if (_nextToFormat < _submitted)
+                {
+                    claimed = _batches[_nextToFormat % _batches.Length];
+                    _nextToFormat++;
+                }
+                else
+                {
+                    wait = true;
+                    _awaited = oldest.Sequence;
+                    _signal.Reset();
+                }
+            }
+
             if (wait)
             {
-                _awaited = oldest.Sequence;
-                _signal.Reset();
+                await new ValueTask(this, _signal.Version).ConfigureAwait(false);
+                break;
             }
-        }
 
-        if (wait)
-        {
-            await new ValueTask(this, _signal.Version).ConfigureAwait(false);
+            claimed!.Format(_callerRecords);
+            lock (_lock)
+            {
+                claimed.Formatted = true;
+            }
         }
 
         await PublishAsync(oldest, cancellationToken).ConfigureAwait(false);
