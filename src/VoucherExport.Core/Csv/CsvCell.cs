@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -141,31 +142,26 @@ internal static class CsvCell
         destination[0] = (byte)'"';
         int position = 1;
         int i = 0;
-        Vector128<byte> quote = Vector128.Create((byte)'"');
-        bool shuffles = Ssse3.IsSupported || AdvSimd.Arm64.IsSupported;
-
-        // Each block's output starts at most 1 + 2i and writes 16 bytes per half, which stays inside 2 * length + 2
-        // while a whole block of input remains: the stores never need a bounds check of their own.
-        while (i <= json.Length - Vector128<byte>.Count)
+        if (Ssse3.IsSupported || AdvSimd.Arm64.IsSupported)
         {
-            Vector128<byte> block = Vector128.Create(json.Slice(i, Vector128<byte>.Count));
-            uint quotes = Vector128.Equals(block, quote).ExtractMostSignificantBits();
-            if (quotes == 0)
+            i = DoubleQuotesByShuffle(destination, json, ref position);
+        }
+        else
+        {
+            Vector128<byte> quote = Vector128.Create((byte)'"');
+            for (; i <= json.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
             {
-                block.CopyTo(destination[position..]);
-                position += Vector128<byte>.Count;
+                Vector128<byte> block = Vector128.Create(json.Slice(i, Vector128<byte>.Count));
+                if (Vector128.EqualsAny(block, quote))
+                {
+                    position = CopyDoublingQuotes(json.Slice(i, Vector128<byte>.Count), destination, position);
+                }
+                else
+                {
+                    block.CopyTo(destination[position..]);
+                    position += Vector128<byte>.Count;
+                }
             }
-            else if (shuffles)
-            {
-                position = WriteDoubledHalf(destination, position, block, quotes & 0xFF, 0);
-                position = WriteDoubledHalf(destination, position, block, quotes >> 8, 8);
-            }
-            else
-            {
-                position = CopyDoublingQuotes(json.Slice(i, Vector128<byte>.Count), destination, position);
-            }
-
-            i += Vector128<byte>.Count;
         }
 
         position = CopyDoublingQuotes(json[i..], destination, position);
@@ -305,17 +301,51 @@ internal static class CsvCell
         return true;
     }
 
-    /// <summary>Writes 8 bytes of <paramref name="block"/> from <paramref name="offset"/> with the quotes of <paramref name="quotes"/> doubled.</summary>
-    private static int WriteDoubledHalf(Span<byte> destination, int position, Vector128<byte> block, uint quotes, byte offset)
+    /// <summary>
+    /// Copies the whole 16-byte blocks of <paramref name="json"/> after <paramref name="position"/> with their quotes
+    /// doubled, a half block per shuffle; returns how many input bytes it took.
+    /// </summary>
+    /// <remarks>
+    /// A block at input offset i starts writing at most at 1 + 2i and each half stores 16 bytes, which stays inside the
+    /// <see cref="JsonBound"/> of 2 * length + 2 while a whole block of input remains (i ≤ length − 16): hence the
+    /// unchecked loads and stores. The shuffle table has an entry for every 8-bit mask, so its loads are in range too.
+    /// </remarks>
+    private static int DoubleQuotesByShuffle(Span<byte> destination, ReadOnlySpan<byte> json, ref int position)
     {
-        Vector128<byte> shuffle = Vector128.Create(s_doublingShuffles.AsSpan((int)quotes * Vector128<byte>.Count, Vector128<byte>.Count))
-            + Vector128.Create(offset);
-        Vector128<byte> doubled = Ssse3.IsSupported
-            ? Ssse3.Shuffle(block, shuffle)
-            : AdvSimd.Arm64.VectorTableLookup(block, shuffle);
-        doubled.CopyTo(destination[position..]);
-        return position + 8 + BitOperations.PopCount(quotes);
+        Debug.Assert(destination.Length >= JsonBound(json.Length), "the caller sized the destination with JsonBound");
+        ref byte source = ref MemoryMarshal.GetReference(json);
+        ref byte target = ref MemoryMarshal.GetReference(destination);
+        ref byte shuffles = ref MemoryMarshal.GetArrayDataReference(s_doublingShuffles);
+        Vector128<byte> quote = Vector128.Create((byte)'"');
+        Vector128<byte> upperHalf = Vector128.Create((byte)8);
+        nuint at = (nuint)position;
+        int i = 0;
+        for (; i <= json.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+        {
+            Vector128<byte> block = Vector128.LoadUnsafe(ref source, (nuint)i);
+            uint quotes = Vector128.Equals(block, quote).ExtractMostSignificantBits();
+            if (quotes == 0)
+            {
+                block.StoreUnsafe(ref target, at);
+                at += (nuint)Vector128<byte>.Count;
+                continue;
+            }
+
+            uint low = quotes & 0xFF;
+            uint high = quotes >> 8;
+            Shuffle(block, Vector128.LoadUnsafe(ref shuffles, low * 16)).StoreUnsafe(ref target, at);
+            at += 8 + (nuint)BitOperations.PopCount(low);
+            Shuffle(block, Vector128.LoadUnsafe(ref shuffles, high * 16) + upperHalf).StoreUnsafe(ref target, at);
+            at += 8 + (nuint)BitOperations.PopCount(high);
+        }
+
+        position = (int)at;
+        return i;
     }
+
+    /// <summary>A byte shuffle where an index with the high bit set (or beyond 15) gives 0.</summary>
+    private static Vector128<byte> Shuffle(Vector128<byte> block, Vector128<byte> indices) =>
+        Ssse3.IsSupported ? Ssse3.Shuffle(block, indices) : AdvSimd.Arm64.VectorTableLookup(block, indices);
 
     private static byte[] BuildDoublingShuffles()
     {
