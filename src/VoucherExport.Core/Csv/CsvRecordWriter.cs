@@ -104,29 +104,19 @@ public sealed class CsvRecordWriter
                 case TransactionField.Details:
                     WriteDetails(ref cursor, separator, transaction, field);
                     break;
-                case TransactionField.Id:
-                    WriteText(ref cursor, separator, transaction.Id, transaction, field);
-                    break;
-                case TransactionField.Type:
-                    WriteText(ref cursor, separator, transaction.Type, transaction, field);
-                    break;
-                case TransactionField.SourceId:
-                    WriteText(ref cursor, separator, transaction.SourceId, transaction, field);
-                    break;
-                case TransactionField.Reason:
-                    WriteText(ref cursor, separator, transaction.Reason, transaction, field);
-                    break;
-                case TransactionField.VoucherId:
-                    WriteText(ref cursor, separator, transaction.VoucherId, transaction, field);
-                    break;
-                case TransactionField.CampaignId:
-                    WriteText(ref cursor, separator, transaction.CampaignId, transaction, field);
-                    break;
-                case TransactionField.RelatedTransactionId:
-                    WriteText(ref cursor, separator, transaction.RelatedTransactionId, transaction, field);
-                    break;
                 default:
-                    WriteText(ref cursor, separator, transaction.Source, transaction, field);
+                    string? text = field switch
+                    {
+                        TransactionField.Id => transaction.Id,
+                        TransactionField.Type => transaction.Type,
+                        TransactionField.SourceId => transaction.SourceId,
+                        TransactionField.Reason => transaction.Reason,
+                        TransactionField.VoucherId => transaction.VoucherId,
+                        TransactionField.CampaignId => transaction.CampaignId,
+                        TransactionField.RelatedTransactionId => transaction.RelatedTransactionId,
+                        _ => transaction.Source,
+                    };
+                    WriteText(ref cursor, separator, text, transaction, field);
                     break;
             }
         }
