@@ -6,9 +6,10 @@ using VoucherExport.Transactions;
 namespace VoucherExport.Chunks;
 
 /// <summary>
-/// A run of consecutive rows formatted together by one worker of a <see cref="ParallelChunkedCsvWriter"/>: the rows
-/// (references copied from the caller's batch, which the source may reuse), their records in one pooled buffer, and
-/// where each record ends, so the in-order publisher can rotate chunks between records without looking at the bytes.
+/// A run of consecutive rows formatted together by one thread of a <see cref="ParallelChunkedCsvWriter"/>: the rows
+/// (references copied from the caller's batch, which the source may reuse), their records in one pooled buffer, where
+/// each record ends, so the in-order sealer can rotate chunks between records without looking at the bytes, and the
+/// steps that sealing decided for the calling thread to write.
 /// </summary>
 internal sealed class FormatBatch : IDisposable
 {
@@ -36,9 +37,19 @@ internal sealed class FormatBatch : IDisposable
     /// <summary>The position of the batch in the export, from 0; batches are published in this order.</summary>
     public long Sequence { get; set; }
 
-    /// <summary>Whether a worker has finished the batch (formatted it, or caught the error that stopped it).</summary>
-    /// <remarks>Read and written under the owning writer's lock, which also publishes the bytes to the reading thread.</remarks>
+    /// <summary>Whether a thread has finished the batch (formatted it, or caught the error that stopped it).</summary>
+    /// <remarks>Read and written under the owning writer's lock, which also publishes the bytes to the next thread.</remarks>
     public bool Formatted { get; set; }
+
+    /// <summary>Whether the batch is sealed: its chunk boundaries decided, its bytes hashed, its <see cref="Steps"/> ready.</summary>
+    /// <remarks>Under the owning writer's lock, as <see cref="Formatted"/>.</remarks>
+    public bool Sealed { get; set; }
+
+    /// <summary>Whether formatting stopped at an error, which the calling thread raises when it reaches this batch.</summary>
+    public bool Failed => _error is not null;
+
+    /// <summary>What the calling thread writes for this batch, in order; filled when the batch is sealed.</summary>
+    public List<PublishStep> Steps { get; } = [];
 
     /// <summary>The records, back to back.</summary>
     public ReadOnlyMemory<byte> Records => _output.WrittenMemory;
@@ -92,6 +103,8 @@ internal sealed class FormatBatch : IDisposable
         _count = 0;
         _error = null;
         Formatted = false;
+        Sealed = false;
+        Steps.Clear();
     }
 
     /// <summary>Returns the arrays and the buffer to their pools.</summary>

@@ -7,24 +7,23 @@ using VoucherExport.Transactions;
 namespace VoucherExport.Chunks;
 
 /// <summary>
-/// The body of <see cref="ChunkedCsvWriter"/> when an export may use more than one thread: the calling thread cuts rows
-/// into batches, up to <c>parallelism − 1</c> thread-pool workers format batches at once, each with a record writer of
-/// its own, and the calling thread publishes the formatted batches strictly in order: it rotates chunks between
-/// records, hashes and writes. Whenever it would otherwise wait for a batch, it formats the next one itself.
+/// The body of <see cref="ChunkedCsvWriter"/> when an export may use more than one thread. The calling thread cuts rows
+/// into batches; up to <c>parallelism − 1</c> thread-pool workers format them, each with a record writer of its own;
+/// each batch is then sealed, strictly in order: its chunk boundaries decided record by record and its bytes hashed;
+/// and the calling thread writes the sealed batches to the sink, in order.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The output is the same bytes, chunks and checksums as with one thread: a batch only formats, and every decision
-/// that depends on what came before (where a chunk ends, its checksum, its created_at range) is taken by the publisher,
-/// record by record, in order.
+/// The output is the same bytes, chunks and checksums as with one thread: formatting a batch depends on nothing before
+/// it, and everything that does (where a chunk ends, its checksum, its created_at range) is decided while sealing, one
+/// batch after the other, by whichever thread holds the seal token.
 /// </para>
 /// <para>
-/// At most <see cref="WindowFor"/> batches are in flight, so memory stays bounded however far the source runs ahead.
-/// The export never uses more than <c>parallelism</c> threads, and none of them idles while a batch is waiting to be
-/// formatted: the caller helps, so a busy thread pool slows the export down to one thread's speed but never stalls it.
-/// The caller waits only when every batch before the one it needs is already being formatted; the worker that finishes
-/// it stops formatting and runs the caller's continuation itself (handing on what is left to a fresh work item), so
-/// the caller's hashing and the workers' formatting share the cores without a queue hop.
+/// No thread idles while there is work: a worker that finishes a batch seals it (and the formatted ones after it) if
+/// the token is free, so hashing moves to whichever core has time; the calling thread, when it needs a batch that is
+/// not sealed yet, seals or formats one itself, and waits only when every pending batch is already in someone's hands.
+/// The export never uses more than <c>parallelism</c> threads, and a busy thread pool slows it to one thread's speed
+/// but never stalls it. At most <see cref="WindowFor"/> batches are in flight, so memory stays bounded.
 /// </para>
 /// </remarks>
 internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTaskSource
@@ -40,33 +39,39 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private readonly long _maxBytes;
     private readonly long _maxRows;
     private readonly int _maxWorkers;
-    private readonly CsvRecordWriter _callerRecords;
     private readonly int _batchBytes;
-    private readonly IncrementalHash? _hash;
-    private readonly List<ChunkInfo> _completed = [];
+    private readonly CsvRecordWriter _callerRecords;
     private readonly FormatBatch[] _batches;
     private readonly Stack<CsvRecordWriter> _idleWriters = new();
+    private readonly List<ChunkInfo> _completed = [];
     private readonly Lock _lock = new();
 
-    // Shared with the workers, under _lock.
+    // Shared between the threads, under _lock.
     private long _submitted;
     private long _nextToFormat;
+    private long _sealedCount;
+    private bool _sealing;
     private int _workers;
     private bool _stopping;
     private long _awaited = -1;
     private bool _awaitingIdle;
     private ManualResetValueTaskSourceCore<bool> _signal;
 
-    // The caller's side: only the caller touches these.
-    private long _published;
-    private FormatBatch? _filling;
-    private int _batchRows = InitialBatchRows;
-    private IChunkWriter? _writer;
+    // The chunk being sealed: only the thread holding the seal token touches these.
+    private readonly IncrementalHash? _hash;
     private bool _chunkOpen;
+    private int _chunkIndex;
     private long _chunkRows;
     private long _chunkBytes;
     private DateTimeOffset? _firstCreatedAt;
     private DateTimeOffset? _lastCreatedAt;
+    private bool _sealFailed;
+
+    // The calling thread's own.
+    private long _written;
+    private FormatBatch? _filling;
+    private int _batchRows = InitialBatchRows;
+    private IChunkWriter? _writer;
     private long _rows;
     private long _bytes;
     private int _chunks;
@@ -96,18 +101,18 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         }
     }
 
-    /// <summary>Records published so far.</summary>
+    /// <summary>Records written so far.</summary>
     public long Rows => Volatile.Read(ref _rows);
 
-    /// <summary>Bytes published so far, preambles included.</summary>
+    /// <summary>Bytes written so far, preambles included.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Chunks started so far.</summary>
     public int Chunks => Volatile.Read(ref _chunks);
 
     /// <summary>
-    /// Batches in flight: one being filled, one being published, and two per formatting thread so none waits for the
-    /// publisher while the publisher is busy with the batch before.
+    /// Batches in flight: one being filled, one being written, and two per thread so none waits for another while that
+    /// one is busy with the batch before.
     /// </summary>
     internal static int WindowFor(int parallelism) => (2 * parallelism) + 2;
 
@@ -119,18 +124,14 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             FormatBatch? batch = _filling ?? TakeFreeBatch();
             if (batch is null)
             {
-                // Every batch is in flight: publish the oldest to free one.
+                // Every batch is in flight: the oldest must be written to free one.
                 return ContinueWriteAsync(rows, done, cancellationToken);
             }
 
-            done += batch.Add(rows.Span[done..], _batchRows);
-            if (batch.Count >= Math.Min(_batchRows, batch.Capacity))
-            {
-                Submit(batch);
-            }
+            done += Fill(batch, rows.Span[done..]);
         }
 
-        return PublishFormattedAsync(cancellationToken);
+        return WriteSealedAsync(cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<ChunkInfo>> CompleteAsync(CancellationToken cancellationToken)
@@ -140,18 +141,20 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             Submit(last);
         }
 
-        while (_published < _submitted)
+        while (_written < _submitted)
         {
-            await PublishOldestAsync(cancellationToken).ConfigureAwait(false);
+            await WriteOldestAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Every batch is sealed and no thread holds the token, so the chunk state is the calling thread's now.
         if (!_chunkOpen)
         {
             // Only an export without rows gets here: it still gets one chunk holding the preamble, so it is a valid CSV.
-            await OpenChunkAsync(rows: 0, createdAt: null, cancellationToken).ConfigureAwait(false);
+            string name = OpenChunk(createdAt: null);
+            await OpenAsync(name, cancellationToken).ConfigureAwait(false);
         }
 
-        await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
+        await CommitAsync(CloseChunk(), cancellationToken).ConfigureAwait(false);
         return _completed.ToArray();
     }
 
@@ -195,7 +198,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         }
     }
 
-    /// <summary>A worker: formats submitted batches in sequence order until none is left or the caller is waiting for the one it finished.</summary>
+    /// <summary>
+    /// A worker: formats batches in order while any is unclaimed, sealing after each if it can. When it seals the batch
+    /// the calling thread waits for, it stops and runs the caller's continuation itself, handing what is left to a fresh
+    /// work item, so the export keeps to its thread count and nothing hops through the queue.
+    /// </summary>
     void IThreadPoolWorkItem.Execute()
     {
         CsvRecordWriter records;
@@ -232,36 +239,29 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             }
 
             batch.Format(records);
+            if (!FinishFormatting(batch))
+            {
+                continue;
+            }
 
-            bool wake;
             bool handOn = false;
             lock (_lock)
             {
-                batch.Formatted = true;
-                wake = _awaited == batch.Sequence;
-                if (wake)
+                Retire(records);
+                if (!_stopping && _nextToFormat < _submitted)
                 {
-                    // This thread goes on as the caller; a fresh work item takes over what is left to format.
-                    _awaited = -1;
-                    Retire(records);
-                    if (!_stopping && _nextToFormat < _submitted)
-                    {
-                        _workers++;
-                        handOn = true;
-                    }
+                    _workers++;
+                    handOn = true;
                 }
             }
 
-            if (wake)
+            if (handOn)
             {
-                if (handOn)
-                {
-                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-                }
-
-                _signal.SetResult(true);
-                return;
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
             }
+
+            _signal.SetResult(true);
+            return;
         }
     }
 
@@ -288,7 +288,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
     private FormatBatch? TakeFreeBatch()
     {
-        if (_submitted - _published == _batches.Length)
+        if (_submitted - _written == _batches.Length)
         {
             return null;
         }
@@ -299,6 +299,18 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         return batch;
     }
 
+    /// <summary>Adds rows to the batch being filled and submits it once full; returns how many rows it took.</summary>
+    private int Fill(FormatBatch batch, ReadOnlySpan<VoucherTransaction> rows)
+    {
+        int taken = batch.Add(rows, _batchRows);
+        if (batch.Count >= Math.Min(_batchRows, batch.Capacity))
+        {
+            Submit(batch);
+        }
+
+        return taken;
+    }
+
     private void Submit(FormatBatch batch)
     {
         _filling = null;
@@ -307,7 +319,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         {
             batch.Sequence = _submitted;
             _submitted++;
-            if (_workers < _maxWorkers)
+            if (_workers < _maxWorkers && !_stopping)
             {
                 _workers++;
                 start = true;
@@ -329,214 +341,321 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             if (batch is null)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await PublishOldestAsync(cancellationToken).ConfigureAwait(false);
+                await WriteOldestAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            done += batch.Add(rows.Span[done..], _batchRows);
-            if (batch.Count >= Math.Min(_batchRows, batch.Capacity))
-            {
-                Submit(batch);
-            }
+            done += Fill(batch, rows.Span[done..]);
         }
 
-        await PublishFormattedAsync(cancellationToken).ConfigureAwait(false);
+        await WriteSealedAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Publishes the batches already formatted, oldest first, without waiting for the others.</summary>
-    private ValueTask PublishFormattedAsync(CancellationToken cancellationToken)
+    /// <summary>Writes the batches already sealed, oldest first, sealing formatted ones on the way; never waits for another thread.</summary>
+    private ValueTask WriteSealedAsync(CancellationToken cancellationToken)
     {
-        while (_published < _submitted && IsFormatted(_published))
+        while (_written < _submitted)
         {
-            ValueTask publishing = PublishAsync(_batches[_published % _batches.Length], cancellationToken);
-            if (!publishing.IsCompletedSuccessfully)
+            FormatBatch oldest = _batches[_written % _batches.Length];
+            if (!IsSealed(oldest))
             {
-                return ContinuePublishingAsync(publishing, cancellationToken);
+                if (TakeSealToken())
+                {
+                    SealInOrder();
+                }
+
+                if (!IsSealed(oldest))
+                {
+                    break;
+                }
             }
 
-            publishing.GetAwaiter().GetResult();
+            ValueTask writing = WriteBatchAsync(oldest, cancellationToken);
+            if (!writing.IsCompletedSuccessfully)
+            {
+                return ContinueWritingSealedAsync(writing, cancellationToken);
+            }
+
+            writing.GetAwaiter().GetResult();
         }
 
         return ValueTask.CompletedTask;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ContinuePublishingAsync(ValueTask publishing, CancellationToken cancellationToken)
+    private async ValueTask ContinueWritingSealedAsync(ValueTask writing, CancellationToken cancellationToken)
     {
-        await publishing.ConfigureAwait(false);
-        await PublishFormattedAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private bool IsFormatted(long sequence)
-    {
-        lock (_lock)
-        {
-            return _batches[sequence % _batches.Length].Formatted;
-        }
+        await writing.ConfigureAwait(false);
+        await WriteSealedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Gets the oldest batch in flight formatted, then publishes it: while it is not done, formats the next batch no
-    /// worker has claimed, and waits only when every one is claimed.
+    /// Gets the oldest batch in flight sealed, then writes it: while it is not, seals or formats whatever is next in
+    /// line, and waits only when every pending batch is in another thread's hands.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishOldestAsync(CancellationToken cancellationToken)
+    private async ValueTask WriteOldestAsync(CancellationToken cancellationToken)
     {
-        FormatBatch oldest = _batches[_published % _batches.Length];
+        FormatBatch oldest = _batches[_written % _batches.Length];
         while (true)
         {
             FormatBatch? claimed = null;
-            bool wait = false;
+            bool seal = false;
             lock (_lock)
             {
-                if (oldest.Formatted)
+                if (oldest.Sealed)
                 {
                     break;
                 }
 
-                if (_nextToFormat < _submitted)
+                if (CanSeal())
+                {
+                    _sealing = true;
+                    seal = true;
+                }
+                else if (_nextToFormat < _submitted)
                 {
                     claimed = _batches[_nextToFormat % _batches.Length];
                     _nextToFormat++;
                 }
                 else
                 {
-                    wait = true;
                     _awaited = oldest.Sequence;
                     _signal.Reset();
                 }
             }
 
-            if (wait)
+            if (seal)
             {
+                SealInOrder();
+            }
+            else if (claimed is not null)
+            {
+                claimed.Format(_callerRecords);
+                FinishFormatting(claimed);
+            }
+            else
+            {
+                // Whoever seals the oldest batch wakes this thread; it is sealed then.
                 await new ValueTask(this, _signal.Version).ConfigureAwait(false);
                 break;
             }
-
-            claimed!.Format(_callerRecords);
-            lock (_lock)
-            {
-                claimed.Formatted = true;
-            }
         }
 
-        await PublishAsync(oldest, cancellationToken).ConfigureAwait(false);
+        await WriteBatchAsync(oldest, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Hands a formatted batch to the chunks, rotating between records exactly as the one-thread writer does.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishAsync(FormatBatch batch, CancellationToken cancellationToken)
+    private bool IsSealed(FormatBatch batch)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        batch.ThrowIfFailed();
-        _published++;
-        int count = batch.Count;
-        if (count == 0)
+        lock (_lock)
         {
+            return batch.Sealed;
+        }
+    }
+
+    /// <summary>Whether the seal token is free and the next batch to seal is formatted; under the lock.</summary>
+    private bool CanSeal() =>
+        !_sealing && _sealedCount < _submitted && _batches[_sealedCount % _batches.Length].Formatted;
+
+    private bool TakeSealToken()
+    {
+        lock (_lock)
+        {
+            if (!CanSeal())
+            {
+                return false;
+            }
+
+            _sealing = true;
+            return true;
+        }
+    }
+
+    /// <summary>Marks a batch formatted and seals what it can; returns whether that woke the calling thread.</summary>
+    private bool FinishFormatting(FormatBatch batch)
+    {
+        bool seal;
+        lock (_lock)
+        {
+            batch.Formatted = true;
+            seal = CanSeal();
+            _sealing |= seal;
+        }
+
+        return seal && SealInOrder();
+    }
+
+    /// <summary>
+    /// With the seal token: seals batches in order while the next one is formatted, then gives the token back. Returns
+    /// whether it sealed the batch the calling thread waits for; it stops there, and the caller of this method wakes it.
+    /// </summary>
+    private bool SealInOrder()
+    {
+        while (true)
+        {
+            FormatBatch batch = _batches[_sealedCount % _batches.Length];
+            Seal(batch);
+            bool wake;
+            bool more;
+            lock (_lock)
+            {
+                batch.Sealed = true;
+                _sealedCount++;
+                wake = _awaited == batch.Sequence;
+                if (wake)
+                {
+                    _awaited = -1;
+                }
+
+                more = !wake && _sealedCount < _submitted && _batches[_sealedCount % _batches.Length].Formatted;
+                _sealing = more;
+            }
+
+            if (!more)
+            {
+                return wake;
+            }
+        }
+    }
+
+    /// <summary>Decides where the chunks of a formatted batch end, hashes its bytes, and lists the steps that write them.</summary>
+    private void Seal(FormatBatch batch)
+    {
+        if (_sealFailed || batch.Failed)
+        {
+            // The calling thread raises the error when it reaches this batch; nothing after it is written.
+            _sealFailed = true;
             return;
         }
 
+        int count = batch.Count;
         ReadOnlyMemory<byte> records = batch.Records;
-        AdaptBatchRows(records.Length, count);
+        ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
 
         // Most batches land whole in the open chunk: one check instead of one per record.
         if (_chunkOpen && _chunkBytes + records.Length <= _maxBytes && _chunkRows + count <= _maxRows)
         {
-            Append(count, records.Length, batch.Rows[count - 1].CreatedAt);
-            await WriteChunkAsync(records, cancellationToken).ConfigureAwait(false);
+            AddWrite(batch, 0, records.Length, count);
+            _chunkRows += count;
+            _chunkBytes += records.Length;
+            _lastCreatedAt = rows[count - 1].CreatedAt;
             return;
         }
 
+        ReadOnlySpan<int> ends = batch.Ends;
         int segmentStart = 0;
+        int segmentRows = 0;
         int recordStart = 0;
         for (int i = 0; i < count; i++)
         {
-            int recordEnd = batch.Ends[i];
-            int length = recordEnd - recordStart;
-            DateTimeOffset createdAt = batch.Rows[i].CreatedAt;
+            int length = ends[i] - recordStart;
+            DateTimeOffset createdAt = rows[i].CreatedAt;
             if (!_chunkOpen)
             {
-                await OpenChunkAsync(rows: 1, createdAt, cancellationToken).ConfigureAwait(false);
-                Append(0, length, createdAt);
+                batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
             }
             else if (_chunkBytes + length > _maxBytes || _chunkRows >= _maxRows)
             {
-                await WriteChunkAsync(records[segmentStart..recordStart], cancellationToken).ConfigureAwait(false);
-                await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
+                AddWrite(batch, segmentStart, recordStart, segmentRows);
+                batch.Steps.Add(new PublishStep(PublishStepKind.Commit, 0, 0, 0, null, CloseChunk()));
+                batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
                 segmentStart = recordStart;
-                await OpenChunkAsync(rows: 1, createdAt, cancellationToken).ConfigureAwait(false);
-                Append(0, length, createdAt);
-            }
-            else
-            {
-                Append(1, length, createdAt);
+                segmentRows = 0;
             }
 
-            recordStart = recordEnd;
+            _chunkRows++;
+            _chunkBytes += length;
+            _lastCreatedAt = createdAt;
+            segmentRows++;
+            recordStart = ends[i];
         }
 
-        await WriteChunkAsync(records[segmentStart..], cancellationToken).ConfigureAwait(false);
+        AddWrite(batch, segmentStart, records.Length, segmentRows);
     }
 
-    /// <summary>Aims the next batches at the byte size the hand-over was tuned for, from the records seen so far.</summary>
-    private void AdaptBatchRows(int bytes, int rows)
+    private void AddWrite(FormatBatch batch, int start, int end, int rows)
     {
-        long perRow = Math.Max(1, bytes / rows);
-        _batchRows = (int)Math.Clamp(_batchBytes / perRow, 16, MaxBatchRows);
+        if (end > start)
+        {
+            _hash?.AppendData(batch.Records.Span[start..end]);
+            batch.Steps.Add(new PublishStep(PublishStepKind.Write, start, end, rows, null, null));
+        }
     }
 
-    private void Append(long rows, long bytes, DateTimeOffset createdAt)
+    /// <summary>Starts a chunk in the seal state, its preamble hashed; returns its name.</summary>
+    private string OpenChunk(DateTimeOffset? createdAt)
     {
-        _chunkRows += rows;
-        _chunkBytes += bytes;
-        _lastCreatedAt = createdAt;
-        Volatile.Write(ref _rows, _rows + rows);
-        Volatile.Write(ref _bytes, _bytes + bytes);
-    }
-
-    /// <summary>Starts a chunk with the preamble; <paramref name="rows"/> is 1 when a record follows, 0 for the empty export.</summary>
-    private async ValueTask OpenChunkAsync(long rows, DateTimeOffset? createdAt, CancellationToken cancellationToken)
-    {
+        _chunkIndex++;
         _chunkOpen = true;
-        _chunkRows = rows;
+        _chunkRows = 0;
         _chunkBytes = _preamble.Length;
         _firstCreatedAt = createdAt;
         _lastCreatedAt = createdAt;
-        Volatile.Write(ref _chunks, _chunks + 1);
-        Volatile.Write(ref _rows, _rows + rows);
-        Volatile.Write(ref _bytes, _bytes + _preamble.Length);
-        await WriteChunkAsync(_preamble, cancellationToken).ConfigureAwait(false);
+        _hash?.AppendData(_preamble.Span);
+        return ChunkInfo.NameFor(_chunkIndex);
     }
 
-    private async ValueTask WriteChunkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <summary>Ends the chunk in the seal state; returns it as the manifest will list it.</summary>
+    private ChunkInfo CloseChunk()
     {
-        if (data.IsEmpty)
-        {
-            return;
-        }
-
-        _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks), cancellationToken).ConfigureAwait(false);
-        _hash?.AppendData(data.Span);
-        await _writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async ValueTask CommitChunkAsync(CancellationToken cancellationToken)
-    {
-        string name = ChunkInfo.NameFor(_chunks);
-        _writer ??= await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
-        await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-        IChunkWriter committed = _writer;
-        _writer = null;
-        await committed.DisposeAsync().ConfigureAwait(false);
-
-        _completed.Add(new ChunkInfo(
-            name,
+        _chunkOpen = false;
+        return new ChunkInfo(
+            ChunkInfo.NameFor(_chunkIndex),
             _chunkRows,
             _chunkBytes,
             ChunkedCsvWriter.DigestOf(_hash),
             _firstCreatedAt,
             _lastCreatedAt,
-            Oversize: _chunkBytes > _maxBytes));
-        _chunkOpen = false;
+            Oversize: _chunkBytes > _maxBytes);
+    }
+
+    /// <summary>Writes a sealed batch: its steps, in order. Raises the error that stopped its formatting, if any.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteBatchAsync(FormatBatch batch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        batch.ThrowIfFailed();
+        _written++;
+        if (batch.Count > 0)
+        {
+            long perRow = Math.Max(1, batch.Records.Length / batch.Count);
+            _batchRows = (int)Math.Clamp(_batchBytes / perRow, 16, MaxBatchRows);
+        }
+
+        for (int i = 0; i < batch.Steps.Count; i++)
+        {
+            PublishStep step = batch.Steps[i];
+            switch (step.Kind)
+            {
+                case PublishStepKind.Open:
+                    await OpenAsync(step.Name!, cancellationToken).ConfigureAwait(false);
+                    break;
+                case PublishStepKind.Write:
+                    await _writer!.WriteAsync(batch.Records[step.Start..step.End], cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _rows, _rows + step.Rows);
+                    Volatile.Write(ref _bytes, _bytes + (step.End - step.Start));
+                    break;
+                default:
+                    await CommitAsync(step.Chunk!, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private async ValueTask OpenAsync(string name, CancellationToken cancellationToken)
+    {
+        _writer = await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _chunks, _chunks + 1);
+        await _writer.WriteAsync(_preamble, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _bytes, _bytes + _preamble.Length);
+    }
+
+    private async ValueTask CommitAsync(ChunkInfo chunk, CancellationToken cancellationToken)
+    {
+        IChunkWriter writer = _writer!;
+        await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _writer = null;
+        await writer.DisposeAsync().ConfigureAwait(false);
+        _completed.Add(chunk);
     }
 }
