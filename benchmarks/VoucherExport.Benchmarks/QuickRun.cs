@@ -55,6 +55,7 @@ internal static class QuickRun
 
         var seconds = cases.ToDictionary(c => c, _ => new List<double>());
         var allocated = cases.ToDictionary(c => c, _ => new List<long>());
+        var cpu = cases.ToDictionary(c => c, _ => new List<double>());
         for (int round = 0; round < rounds; round++)
         {
             if (round >= 3 && clock.Elapsed > s_budget)
@@ -71,9 +72,11 @@ internal static class QuickRun
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 long before = GC.GetTotalAllocatedBytes(precise: true);
+                TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 long start = Stopwatch.GetTimestamp();
                 c.Write(data, output);
                 double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                cpu[c].Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / elapsed);
                 allocated[c].Add(GC.GetTotalAllocatedBytes(precise: true) - before);
                 seconds[c].Add(elapsed);
                 if (output.Written != reference.Length && !excluded.ContainsKey(c))
@@ -84,8 +87,8 @@ internal static class QuickRun
         }
 
         Console.WriteLine();
-        Console.WriteLine("| case | threads | median s | rows/s | CSV MB/s | allocated B/row | vs engine, 1 thread |");
-        Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|");
+        Console.WriteLine("| case | threads | median s | rows/s | CSV MB/s | cores busy | allocated B/row | vs engine, 1 thread |");
+        Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|");
         double engineSingle = cases.OfType<EngineCase>().Where(c => c is { Threads: 1, Checksums: false }).Select(c => Median(seconds[c])).DefaultIfEmpty(double.NaN).First();
         foreach (ExportCase c in cases)
         {
@@ -93,7 +96,7 @@ internal static class QuickRun
             string note = excluded.ContainsKey(c) ? " (different bytes)" : "";
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {c.Name}{note} | {c.Threads} | {median:F3} | {rows / median:N0} | {reference.Length / median / 1e6:F0} | {allocated[c].Min() / (double)rows:F2} | {median / engineSingle:F2}x slower |"));
+                $"| {c.Name}{note} | {c.Threads} | {median:F3} | {rows / median:N0} | {reference.Length / median / 1e6:F0} | {Median(cpu[c]):F2} | {allocated[c].Min() / (double)rows:F2} | {median / engineSingle:F2}x |"));
         }
 
         var included = cases.Where(c => !excluded.ContainsKey(c)).ToArray();
@@ -105,6 +108,7 @@ internal static class QuickRun
         Console.WriteLine();
         Console.WriteLine("# engine_vs_best_single: the engine on one thread, checksums off (they belong on another core), against the fastest one-thread peer.");
         Console.WriteLine($"# engine_parallel_vs_csvhelper_parallel: the engine on {cores} threads with SHA-256 of every chunk, against CsvHelper ParallelWriteRecords.");
+        Console.WriteLine("# cores busy: process CPU time over wall time while the case ran (GC and runtime threads included); below the thread count means the machine was shared.");
         Console.WriteLine("# engine_alloc_bytes_per_row: the most any engine case allocated (all threads, GC.GetTotalAllocatedBytes), lowest round, per row.");
         Console.WriteLine($"# took {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine(string.Create(
