@@ -1,1 +1,45 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using VoucherExport.Benchmarks;
+using VoucherExport.Benchmarks.Scale;
+
+// -- --quick [--rows N] [--rounds N] [--only NAME]  the two-minute comparison, last line the summary
+// -- --check [--rows N]               only the byte-for-byte check of every case against the engine
+// -- --scale N                        rows/s and peak working set at 1M and N rows, both orders
+// anything else                       BenchmarkDotNet (e.g. --filter '*' , --list flat)
+if (args.Contains("--quick"))
+{
+    int only = Array.IndexOf(args, "--only");
+    return QuickRun.Run(
+        Option("--rows", QuickRun.DefaultRows), Option("--rounds", QuickRun.DefaultRounds), only >= 0 ? args[only + 1] : null);
+}
+
+if (args.Contains("--check"))
+{
+    var data = BenchmarkData.Create(Option("--rows", QuickRun.DefaultRows));
+    byte[] reference = OutputCheck.Reference(data);
+    int different = 0;
+    foreach (var exportCase in VoucherExport.Benchmarks.Peers.ExportCase.All(Environment.ProcessorCount))
+    {
+        string? difference = OutputCheck.Compare(exportCase, data, reference);
+        different += difference is null ? 0 : 1;
+        Console.WriteLine($"{exportCase.Name}: {difference ?? "same bytes"}");
+    }
+
+    return different == 0 ? 0 : 1;
+}
+
+int scale = Array.IndexOf(args, "--scale");
+if (scale >= 0)
+{
+    return await ScaleRun.RunAsync(long.Parse(args[scale + 1], CultureInfo.InvariantCulture));
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
+
+int Option(string name, int fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}

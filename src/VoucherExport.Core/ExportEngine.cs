@@ -48,7 +48,7 @@ public static class ExportEngine
         try
         {
             IReadOnlyList<ChunkInfo> chunks;
-            var writer = new ChunkedCsvWriter(sink, request.Chunks, records);
+            var writer = new ChunkedCsvWriter(sink, request.Chunks, records, request.Parallelism);
             await using (writer.ConfigureAwait(false))
             {
                 var rows = new RowPipeline(writer, predicate, progress);

@@ -28,6 +28,22 @@ public sealed record ExportRequest
     /// <summary>The clock: relative date filters use one reading of it, taken when the run starts.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Threads the export may use: 1 (the default, <see cref="ChunkedCsvWriter.DefaultParallelism"/>) does everything on
+    /// the calling thread; more format batches of rows in parallel on the thread pool while the calling thread hashes and
+    /// writes them in order. The chunks are the same bytes either way.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1 or above <see cref="ChunkedCsvWriter.MaxParallelism"/>.</exception>
+    public int Parallelism
+    {
+        get;
+        init
+        {
+            ChunkedCsvWriter.ThrowIfBadParallelism(value);
+            field = value;
+        }
+    } = ChunkedCsvWriter.DefaultParallelism;
+
     /// <summary>A new request for <paramref name="parameters"/> with a fresh export id.</summary>
     public static ExportRequest For(ExportParameters parameters, TimeProvider? time = null)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using VoucherExport.Csv;
 using VoucherExport.Transactions;
@@ -10,14 +11,23 @@ namespace VoucherExport.Chunks;
 /// Computes each chunk's SHA-256 and created_at range.
 /// </summary>
 /// <remarks>
-/// Rows are formatted synchronously into a pooled staging buffer; the writer awaits only to hand the buffer to the
-/// chunk writer (once it passes the flush threshold) or to rotate chunks. Not thread-safe, except that
-/// <see cref="Rows"/>, <see cref="Bytes"/> and <see cref="Chunks"/> may be read from any thread for progress.
+/// With a parallelism of 1, rows are formatted synchronously into a pooled staging buffer on the calling thread; the
+/// writer awaits only to hand the buffer to the chunk writer (once it passes the flush threshold) or to rotate chunks.
+/// With more, batches of rows are formatted by up to that many threads at once (thread-pool workers, and the calling
+/// thread when it would otherwise wait) while the calling thread hashes and writes them in order (see
+/// <see cref="ParallelChunkedCsvWriter"/>); the chunks are the same bytes either way. Not thread-safe,
+/// except that <see cref="Rows"/>, <see cref="Bytes"/> and <see cref="Chunks"/> may be read from any thread for progress.
 /// </remarks>
 public sealed class ChunkedCsvWriter : IAsyncDisposable
 {
     /// <summary>256 KiB: large writes for files and uploads, small enough to stay in cache while being hashed.</summary>
     internal const int DefaultFlushThreshold = 256 * 1024;
+
+    /// <summary>One formatting thread: a host runs many exports at once, so an export takes one core unless asked for more.</summary>
+    public const int DefaultParallelism = 1;
+
+    /// <summary>The most threads an export may ask for; each holds two batches of about 256 KiB.</summary>
+    public const int MaxParallelism = 64;
 
     private readonly IChunkSink _sink;
     private readonly CsvRecordWriter _records;
@@ -26,7 +36,8 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private readonly long _maxRows;
     private readonly int _flushThreshold;
     private readonly StagingBuffer _staging;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash;
+    private readonly ParallelChunkedCsvWriter? _parallel;
     private readonly List<ChunkInfo> _completed = [];
 
     private State _state;
@@ -47,24 +58,42 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private long _bytes;
     private int _chunks;
 
-    /// <summary>Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>.</summary>
-    public ChunkedCsvWriter(IChunkSink sink, ChunkLimits limits, CsvRecordWriter records)
-        : this(sink, limits, records, DefaultFlushThreshold, DefaultFlushThreshold + (DefaultFlushThreshold / 4))
+    /// <summary>
+    /// Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>, on up to
+    /// <paramref name="parallelism"/> threads, the calling thread included (1: the calling thread only).
+    /// </summary>
+    /// <remarks>
+    /// With several threads, the calling thread formats with <paramref name="records"/> and each worker with a record
+    /// writer of its own made from the same dialect and columns, since a record writer is not thread-safe.
+    /// </remarks>
+    public ChunkedCsvWriter(IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism = DefaultParallelism)
+        : this(sink, limits, records, DefaultFlushThreshold, DefaultFlushThreshold + (DefaultFlushThreshold / 4), parallelism)
     {
     }
 
     /// <summary>
     /// As the public constructor, with the staging sizes open so tests can shrink them to a few bytes and run the
-    /// flush and grow paths on every row.
+    /// flush and grow paths on every row. With several threads the flush threshold is the byte size batches aim at.
     /// </summary>
-    internal ChunkedCsvWriter(IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int flushThreshold, int initialBufferSize)
+    internal ChunkedCsvWriter(
+        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int flushThreshold, int initialBufferSize, int parallelism = DefaultParallelism)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(records);
         ArgumentOutOfRangeException.ThrowIfLessThan(flushThreshold, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(initialBufferSize, 1);
+        ThrowIfBadParallelism(parallelism);
         limits.Validate();
+
+        // Only the benchmarks' discarding sinks skip checksums, so the single-core figure measures formatting alone.
+        bool checksums = sink is not IUnhashedChunkSink;
+        if (parallelism > 1)
+        {
+            _parallel = new ParallelChunkedCsvWriter(sink, limits, records, parallelism, flushThreshold, checksums);
+        }
+
+        _hash = checksums && _parallel is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
 
         _sink = sink;
         _records = records;
@@ -72,7 +101,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         _maxBytes = limits.MaxChunkBytes;
         _maxRows = limits.MaxChunkRows ?? long.MaxValue;
         _flushThreshold = flushThreshold;
-        _staging = new StagingBuffer(initialBufferSize);
+        _staging = new StagingBuffer(_parallel is null ? initialBufferSize : 1);
     }
 
     private enum State
@@ -84,13 +113,23 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     }
 
     /// <summary>Records written so far.</summary>
-    public long Rows => Volatile.Read(ref _rows);
+    public long Rows => _parallel?.Rows ?? Volatile.Read(ref _rows);
 
     /// <summary>Bytes written so far, preambles included.</summary>
-    public long Bytes => Volatile.Read(ref _bytes);
+    public long Bytes => _parallel?.Bytes ?? Volatile.Read(ref _bytes);
 
     /// <summary>Chunks started so far.</summary>
-    public int Chunks => Volatile.Read(ref _chunks);
+    public int Chunks => _parallel?.Chunks ?? Volatile.Read(ref _chunks);
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="parallelism"/> ≤ <see cref="MaxParallelism"/>.</summary>
+    public static void ThrowIfBadParallelism(int parallelism)
+    {
+        if (parallelism is < 1 or > MaxParallelism)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(parallelism), parallelism, $"parallelism must be between 1 and {MaxParallelism}");
+        }
+    }
 
     /// <summary>Appends a batch of rows, in order.</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
@@ -99,6 +138,11 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (_parallel is not null)
+        {
+            return WriteParallelAsync(rows, cancellationToken);
         }
 
         int done = StageOrFault(rows.Span);
@@ -122,6 +166,13 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (_parallel is not null)
+            {
+                IReadOnlyList<ChunkInfo> chunks = await _parallel.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                _state = State.Completed;
+                return chunks;
+            }
+
             if (!_chunkOpen)
             {
                 // Only an export without rows gets here: rotation always opens the next chunk with its first record.
@@ -159,11 +210,59 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             {
                 await writer.DisposeAsync().ConfigureAwait(false);
             }
+
+            if (_parallel is not null)
+            {
+                await _parallel.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
             _staging.Dispose();
-            _hash.Dispose();
+            _hash?.Dispose();
+        }
+    }
+
+    /// <summary>The lowercase hex SHA-256 of a chunk, resetting <paramref name="hash"/>; empty when checksums are off.</summary>
+    internal static string DigestOf(IncrementalHash? hash)
+    {
+        if (hash is null)
+        {
+            return string.Empty;
+        }
+
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        hash.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest);
+    }
+
+    private ValueTask WriteParallelAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
+    {
+        ValueTask writing;
+        try
+        {
+            writing = _parallel!.WriteAsync(rows, cancellationToken);
+        }
+        catch
+        {
+            _state = State.Faulted;
+            throw;
+        }
+
+        return writing.IsCompletedSuccessfully ? writing : FaultOnErrorAsync(writing);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FaultOnErrorAsync(ValueTask writing)
+    {
+        try
+        {
+            await writing.ConfigureAwait(false);
+        }
+        catch
+        {
+            _state = State.Faulted;
+            throw;
         }
     }
 
@@ -290,7 +389,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
 
         _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks), cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<byte> data = _staging.WrittenMemory[..count];
-        _hash.AppendData(data.Span);
+        _hash?.AppendData(data.Span);
         await _writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
     }
 
@@ -303,13 +402,11 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         _writer = null;
         await committed.DisposeAsync().ConfigureAwait(false);
 
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        _hash.GetHashAndReset(digest);
         _completed.Add(new ChunkInfo(
             name,
             _chunkRows,
             _chunkBytes,
-            Convert.ToHexStringLower(digest),
+            DigestOf(_hash),
             _firstCreatedAt,
             _lastCreatedAt,
             Oversize: _chunkBytes > _maxBytes));

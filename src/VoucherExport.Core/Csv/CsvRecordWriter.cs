@@ -105,7 +105,18 @@ public sealed class CsvRecordWriter
                     WriteDetails(ref cursor, separator, transaction, field);
                     break;
                 default:
-                    WriteText(ref cursor, separator, TextOf(transaction, field), transaction, field);
+                    string? text = field switch
+                    {
+                        TransactionField.Id => transaction.Id,
+                        TransactionField.Type => transaction.Type,
+                        TransactionField.SourceId => transaction.SourceId,
+                        TransactionField.Reason => transaction.Reason,
+                        TransactionField.VoucherId => transaction.VoucherId,
+                        TransactionField.CampaignId => transaction.CampaignId,
+                        TransactionField.RelatedTransactionId => transaction.RelatedTransactionId,
+                        _ => transaction.Source,
+                    };
+                    WriteText(ref cursor, separator, text, transaction, field);
                     break;
             }
         }
@@ -133,19 +144,6 @@ public sealed class CsvRecordWriter
 
         return cursor.Finish();
     }
-
-    private static string? TextOf(VoucherTransaction transaction, TransactionField field) => field switch
-    {
-        TransactionField.Id => transaction.Id,
-        TransactionField.Type => transaction.Type,
-        TransactionField.SourceId => transaction.SourceId,
-        TransactionField.Reason => transaction.Reason,
-        TransactionField.VoucherId => transaction.VoucherId,
-        TransactionField.CampaignId => transaction.CampaignId,
-        TransactionField.RelatedTransactionId => transaction.RelatedTransactionId,
-        TransactionField.Source => transaction.Source,
-        _ => null,
-    };
 
     private void WriteNumber(ref OutputCursor cursor, int separator, long? value)
     {
@@ -214,7 +212,7 @@ public sealed class CsvRecordWriter
         int written = separator;
         if (length != 0)
         {
-            written += CsvCell.WriteText(span[separator..], text, _formulaGuard, _specials);
+            written += CsvCell.WriteText(span[separator..], text, _formulaGuard, _delimiter, _specials);
         }
 
         cursor.Commit(written);
@@ -246,7 +244,7 @@ public sealed class CsvRecordWriter
             }
 
             // Titles are fixed words, but they go through the same escaping as data so a future label cannot break the file.
-            written += CsvCell.WriteText(span[written..], title, formulaGuard: false, specials);
+            written += CsvCell.WriteText(span[written..], title, formulaGuard: false, (byte)format.Delimiter, specials);
             buffer.Advance(written);
         }
 

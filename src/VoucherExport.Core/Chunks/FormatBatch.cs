@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using VoucherExport.Csv;
+using VoucherExport.Transactions;
+
+namespace VoucherExport.Chunks;
+
+/// <summary>
+/// A run of consecutive rows formatted together by one thread of a <see cref="ParallelChunkedCsvWriter"/>: the rows
+/// (references copied from the caller's batch, which the source may reuse), their records in one pooled buffer, where
+/// each record ends, so the in-order sealer can rotate chunks between records without looking at the bytes, and the
+/// steps that sealing decided for the calling thread to write.
+/// </summary>
+internal sealed class FormatBatch : IDisposable
+{
+    private readonly VoucherTransaction[] _rows;
+    private readonly int[] _ends;
+    private readonly StagingBuffer _output;
+    private int _count;
+    private ExceptionDispatchInfo? _error;
+
+    /// <summary>A batch of up to <paramref name="capacity"/> rows; its arrays are pooled, so a run allocates them once per process.</summary>
+    public FormatBatch(int capacity, int initialBufferSize)
+    {
+        Capacity = capacity;
+        _rows = ArrayPool<VoucherTransaction>.Shared.Rent(capacity);
+        _ends = ArrayPool<int>.Shared.Rent(capacity);
+        _output = new StagingBuffer(initialBufferSize);
+    }
+
+    /// <summary>The most rows the batch can hold.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Rows added so far.</summary>
+    public int Count => _count;
+
+    /// <summary>The position of the batch in the export, from 0; batches are published in this order.</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>Whether a thread has finished the batch (formatted it, or caught the error that stopped it).</summary>
+    /// <remarks>Read and written under the owning writer's lock, which also publishes the bytes to the next thread.</remarks>
+    public bool Formatted { get; set; }
+
+    /// <summary>Whether the batch is sealed: its chunk boundaries decided, its bytes hashed, its <see cref="Steps"/> ready.</summary>
+    /// <remarks>Under the owning writer's lock, as <see cref="Formatted"/>.</remarks>
+    public bool Sealed { get; set; }
+
+    /// <summary>Whether formatting stopped at an error, which the calling thread raises when it reaches this batch.</summary>
+    public bool Failed => _error is not null;
+
+    /// <summary>What the calling thread writes for this batch, in order; filled when the batch is sealed.</summary>
+    public List<PublishStep> Steps { get; } = [];
+
+    /// <summary>The records, back to back.</summary>
+    public ReadOnlyMemory<byte> Records => _output.WrittenMemory;
+
+    /// <summary>The end offset in <see cref="Records"/> of each record.</summary>
+    public ReadOnlySpan<int> Ends => _ends.AsSpan(0, _count);
+
+    /// <summary>The rows, in order.</summary>
+    public ReadOnlySpan<VoucherTransaction> Rows => _rows.AsSpan(0, _count);
+
+    /// <summary>Copies as many of <paramref name="rows"/> as fit; returns how many.</summary>
+    public int Add(ReadOnlySpan<VoucherTransaction> rows, int limit)
+    {
+        int taken = Math.Min(rows.Length, Math.Min(limit, Capacity) - _count);
+        if (taken <= 0)
+        {
+            return 0;
+        }
+
+        rows[..taken].CopyTo(_rows.AsSpan(_count));
+        _count += taken;
+        return taken;
+    }
+
+    /// <summary>Formats every row with <paramref name="records"/>; an error is kept for the publisher to raise in order.</summary>
+    public void Format(CsvRecordWriter records)
+    {
+        _output.Clear();
+        try
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                records.WriteRecord(_output, _rows[i]);
+                _ends[i] = _output.Count;
+            }
+        }
+        catch (Exception e)
+        {
+            // Raised by the publisher when it reaches this batch, so the rows before it are written first, as in one thread.
+            _error = ExceptionDispatchInfo.Capture(e);
+        }
+    }
+
+    /// <summary>Throws the error formatting stopped at, if any.</summary>
+    public void ThrowIfFailed() => _error?.Throw();
+
+    /// <summary>Empties the batch for reuse; the row references are dropped so the rows can be collected.</summary>
+    public void Reset()
+    {
+        Array.Clear(_rows, 0, _count);
+        _count = 0;
+        _error = null;
+        Formatted = false;
+        Sealed = false;
+        Steps.Clear();
+    }
+
+    /// <summary>Returns the arrays and the buffer to their pools.</summary>
+    public void Dispose()
+    {
+        Reset();
+        ArrayPool<VoucherTransaction>.Shared.Return(_rows);
+        ArrayPool<int>.Shared.Return(_ends);
+        _output.Dispose();
+    }
+}

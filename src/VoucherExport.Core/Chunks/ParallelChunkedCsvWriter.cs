@@ -1,0 +1,661 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Threading.Tasks.Sources;
+using VoucherExport.Csv;
+using VoucherExport.Transactions;
+
+namespace VoucherExport.Chunks;
+
+/// <summary>
+/// The body of <see cref="ChunkedCsvWriter"/> when an export may use more than one thread. The calling thread cuts rows
+/// into batches; up to <c>parallelism − 1</c> thread-pool workers format them, each with a record writer of its own;
+/// each batch is then sealed, strictly in order: its chunk boundaries decided record by record and its bytes hashed;
+/// and the calling thread writes the sealed batches to the sink, in order.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The output is the same bytes, chunks and checksums as with one thread: formatting a batch depends on nothing before
+/// it, and everything that does (where a chunk ends, its checksum, its created_at range) is decided while sealing, one
+/// batch after the other, by whichever thread holds the seal token.
+/// </para>
+/// <para>
+/// No thread idles while there is work: a worker that finishes a batch seals it (and the formatted ones after it) if
+/// the token is free, so hashing moves to whichever core has time; the calling thread, when it needs a batch that is
+/// not sealed yet, seals or formats one itself, and waits only when every pending batch is already in someone's hands.
+/// The export never uses more than <c>parallelism</c> threads, and a busy thread pool slows it to one thread's speed
+/// but never stalls it. At most <see cref="WindowFor"/> batches are in flight, so memory stays bounded.
+/// </para>
+/// </remarks>
+internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTaskSource
+{
+    /// <summary>Rows in the first batches, before the record size is known.</summary>
+    internal const int InitialBatchRows = 256;
+
+    /// <summary>The most rows a batch holds: small records should still make batches worth a hand-over.</summary>
+    internal const int MaxBatchRows = 4096;
+
+    private readonly IChunkSink _sink;
+    private readonly ReadOnlyMemory<byte> _preamble;
+    private readonly long _maxBytes;
+    private readonly long _maxRows;
+    private readonly int _maxWorkers;
+    private readonly int _batchBytes;
+    private readonly CsvRecordWriter _callerRecords;
+    private readonly FormatBatch[] _batches;
+    private readonly Stack<CsvRecordWriter> _idleWriters = new();
+    private readonly List<ChunkInfo> _completed = [];
+    private readonly Lock _lock = new();
+
+    // Shared between the threads, under _lock.
+    private long _submitted;
+    private long _nextToFormat;
+    private long _sealedCount;
+    private bool _sealing;
+    private int _workers;
+    private bool _stopping;
+    private long _awaited = -1;
+    private bool _awaitingIdle;
+    private ManualResetValueTaskSourceCore<bool> _signal;
+
+    // The chunk being sealed: only the thread holding the seal token touches these.
+    private readonly IncrementalHash? _hash;
+    private bool _chunkOpen;
+    private int _chunkIndex;
+    private long _chunkRows;
+    private long _chunkBytes;
+    private DateTimeOffset? _firstCreatedAt;
+    private DateTimeOffset? _lastCreatedAt;
+    private bool _sealFailed;
+
+    // The calling thread's own.
+    private long _written;
+    private FormatBatch? _filling;
+    private int _batchRows = InitialBatchRows;
+    private IChunkWriter? _writer;
+    private long _rows;
+    private long _bytes;
+    private int _chunks;
+
+    public ParallelChunkedCsvWriter(
+        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums)
+    {
+        _sink = sink;
+        _preamble = records.Preamble;
+        _maxBytes = limits.MaxChunkBytes;
+        _maxRows = limits.MaxChunkRows ?? long.MaxValue;
+        _maxWorkers = parallelism - 1;
+        _batchBytes = batchBytes;
+        _hash = checksums ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+
+        // The record writer caches the last date, so each thread that formats gets its own.
+        _callerRecords = records;
+        for (int i = 0; i < _maxWorkers; i++)
+        {
+            _idleWriters.Push(new CsvRecordWriter(records.Format, records.Fields));
+        }
+
+        _batches = new FormatBatch[WindowFor(parallelism)];
+        for (int i = 0; i < _batches.Length; i++)
+        {
+            _batches[i] = new FormatBatch(MaxBatchRows, batchBytes);
+        }
+    }
+
+    /// <summary>Records written so far.</summary>
+    public long Rows => Volatile.Read(ref _rows);
+
+    /// <summary>Bytes written so far, preambles included.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>Chunks started so far.</summary>
+    public int Chunks => Volatile.Read(ref _chunks);
+
+    /// <summary>
+    /// Batches in flight: one being filled, one being written, and two per thread so none waits for another while that
+    /// one is busy with the batch before.
+    /// </summary>
+    internal static int WindowFor(int parallelism) => (2 * parallelism) + 2;
+
+    public ValueTask WriteAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
+    {
+        int done = 0;
+        while (done < rows.Length)
+        {
+            FormatBatch? batch = _filling ?? TakeFreeBatch();
+            if (batch is null)
+            {
+                // Every batch is in flight: the oldest must be written to free one.
+                return ContinueWriteAsync(rows, done, cancellationToken);
+            }
+
+            done += Fill(batch, rows.Span[done..]);
+        }
+
+        return WriteSealedAsync(cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyList<ChunkInfo>> CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_filling is { Count: > 0 } last)
+        {
+            Submit(last);
+        }
+
+        while (_written < _submitted)
+        {
+            await WriteOldestAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Every batch is sealed and no thread holds the token, so the chunk state is the calling thread's now.
+        if (!_chunkOpen)
+        {
+            // Only an export without rows gets here: it still gets one chunk holding the preamble, so it is a valid CSV.
+            string name = OpenChunk(createdAt: null);
+            await OpenAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        await CommitAsync(CloseChunk(), cancellationToken).ConfigureAwait(false);
+        return _completed.ToArray();
+    }
+
+    /// <summary>Stops the workers, waits until none touches a buffer, then discards an uncommitted chunk and returns the buffers.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        bool wait;
+        lock (_lock)
+        {
+            _stopping = true;
+            wait = _workers > 0;
+            if (wait)
+            {
+                _awaitingIdle = true;
+                _signal.Reset();
+            }
+        }
+
+        if (wait)
+        {
+            await new ValueTask(this, _signal.Version).ConfigureAwait(false);
+        }
+
+        IChunkWriter? writer = _writer;
+        _writer = null;
+        try
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (FormatBatch batch in _batches)
+            {
+                batch.Dispose();
+            }
+
+            _hash?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A worker: formats batches in order while any is unclaimed, sealing after each if it can. When it seals the batch
+    /// the calling thread waits for, it stops and runs the caller's continuation itself, handing what is left to a fresh
+    /// work item, so the export keeps to its thread count and nothing hops through the queue.
+    /// </summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        CsvRecordWriter records;
+        lock (_lock)
+        {
+            records = _idleWriters.Pop();
+        }
+
+        while (true)
+        {
+            FormatBatch? batch = null;
+            bool idle = false;
+            lock (_lock)
+            {
+                if (_stopping || _nextToFormat == _submitted)
+                {
+                    idle = Retire(records);
+                }
+                else
+                {
+                    batch = _batches[_nextToFormat % _batches.Length];
+                    _nextToFormat++;
+                }
+            }
+
+            if (batch is null)
+            {
+                if (idle)
+                {
+                    _signal.SetResult(true);
+                }
+
+                return;
+            }
+
+            batch.Format(records);
+            if (!FinishFormatting(batch))
+            {
+                continue;
+            }
+
+            bool handOn = false;
+            lock (_lock)
+            {
+                Retire(records);
+                if (!_stopping && _nextToFormat < _submitted)
+                {
+                    _workers++;
+                    handOn = true;
+                }
+            }
+
+            if (handOn)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            }
+
+            _signal.SetResult(true);
+            return;
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => _signal.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _signal.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _signal.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Gives a worker's record writer back; under the lock. Returns whether the last worker of a stopping writer left.</summary>
+    private bool Retire(CsvRecordWriter records)
+    {
+        _idleWriters.Push(records);
+        _workers--;
+        if (_workers != 0 || !_awaitingIdle)
+        {
+            return false;
+        }
+
+        _awaitingIdle = false;
+        return true;
+    }
+
+    private FormatBatch? TakeFreeBatch()
+    {
+        if (_submitted - _written == _batches.Length)
+        {
+            return null;
+        }
+
+        FormatBatch batch = _batches[_submitted % _batches.Length];
+        batch.Reset();
+        _filling = batch;
+        return batch;
+    }
+
+    /// <summary>Adds rows to the batch being filled and submits it once full; returns how many rows it took.</summary>
+    private int Fill(FormatBatch batch, ReadOnlySpan<VoucherTransaction> rows)
+    {
+        int taken = batch.Add(rows, _batchRows);
+        if (batch.Count >= Math.Min(_batchRows, batch.Capacity))
+        {
+            Submit(batch);
+        }
+
+        return taken;
+    }
+
+    private void Submit(FormatBatch batch)
+    {
+        _filling = null;
+        bool start = false;
+        lock (_lock)
+        {
+            batch.Sequence = _submitted;
+            _submitted++;
+            if (_workers < _maxWorkers && !_stopping)
+            {
+                _workers++;
+                start = true;
+            }
+        }
+
+        if (start)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ContinueWriteAsync(ReadOnlyMemory<VoucherTransaction> rows, int done, CancellationToken cancellationToken)
+    {
+        while (done < rows.Length)
+        {
+            FormatBatch? batch = _filling ?? TakeFreeBatch();
+            if (batch is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await WriteOldestAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            done += Fill(batch, rows.Span[done..]);
+        }
+
+        await WriteSealedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the batches already sealed, oldest first, sealing formatted ones on the way; never waits for another thread.</summary>
+    private ValueTask WriteSealedAsync(CancellationToken cancellationToken)
+    {
+        while (_written < _submitted)
+        {
+            FormatBatch oldest = _batches[_written % _batches.Length];
+            if (!IsSealed(oldest))
+            {
+                if (TakeSealToken())
+                {
+                    SealInOrder();
+                }
+
+                if (!IsSealed(oldest))
+                {
+                    break;
+                }
+            }
+
+            ValueTask writing = WriteBatchAsync(oldest, cancellationToken);
+            if (!writing.IsCompletedSuccessfully)
+            {
+                return ContinueWritingSealedAsync(writing, cancellationToken);
+            }
+
+            writing.GetAwaiter().GetResult();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ContinueWritingSealedAsync(ValueTask writing, CancellationToken cancellationToken)
+    {
+        await writing.ConfigureAwait(false);
+        await WriteSealedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Gets the oldest batch in flight sealed, then writes it: while it is not, seals or formats whatever is next in
+    /// line, and waits only when every pending batch is in another thread's hands.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteOldestAsync(CancellationToken cancellationToken)
+    {
+        FormatBatch oldest = _batches[_written % _batches.Length];
+        while (true)
+        {
+            FormatBatch? claimed = null;
+            bool seal = false;
+            lock (_lock)
+            {
+                if (oldest.Sealed)
+                {
+                    break;
+                }
+
+                if (CanSeal())
+                {
+                    _sealing = true;
+                    seal = true;
+                }
+                else if (_nextToFormat < _submitted)
+                {
+                    claimed = _batches[_nextToFormat % _batches.Length];
+                    _nextToFormat++;
+                }
+                else
+                {
+                    _awaited = oldest.Sequence;
+                    _signal.Reset();
+                }
+            }
+
+            if (seal)
+            {
+                SealInOrder();
+            }
+            else if (claimed is not null)
+            {
+                claimed.Format(_callerRecords);
+                FinishFormatting(claimed);
+            }
+            else
+            {
+                // Whoever seals the oldest batch wakes this thread; it is sealed then.
+                await new ValueTask(this, _signal.Version).ConfigureAwait(false);
+                break;
+            }
+        }
+
+        await WriteBatchAsync(oldest, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool IsSealed(FormatBatch batch)
+    {
+        lock (_lock)
+        {
+            return batch.Sealed;
+        }
+    }
+
+    /// <summary>Whether the seal token is free and the next batch to seal is formatted; under the lock.</summary>
+    private bool CanSeal() =>
+        !_sealing && _sealedCount < _submitted && _batches[_sealedCount % _batches.Length].Formatted;
+
+    private bool TakeSealToken()
+    {
+        lock (_lock)
+        {
+            if (!CanSeal())
+            {
+                return false;
+            }
+
+            _sealing = true;
+            return true;
+        }
+    }
+
+    /// <summary>Marks a batch formatted and seals what it can; returns whether that woke the calling thread.</summary>
+    private bool FinishFormatting(FormatBatch batch)
+    {
+        bool seal;
+        lock (_lock)
+        {
+            batch.Formatted = true;
+            seal = CanSeal();
+            _sealing |= seal;
+        }
+
+        return seal && SealInOrder();
+    }
+
+    /// <summary>
+    /// With the seal token: seals batches in order while the next one is formatted, then gives the token back. Returns
+    /// whether it sealed the batch the calling thread waits for; it stops there, and the caller of this method wakes it.
+    /// </summary>
+    private bool SealInOrder()
+    {
+        while (true)
+        {
+            FormatBatch batch = _batches[_sealedCount % _batches.Length];
+            Seal(batch);
+            bool wake;
+            bool more;
+            lock (_lock)
+            {
+                batch.Sealed = true;
+                _sealedCount++;
+                wake = _awaited == batch.Sequence;
+                if (wake)
+                {
+                    _awaited = -1;
+                }
+
+                more = !wake && _sealedCount < _submitted && _batches[_sealedCount % _batches.Length].Formatted;
+                _sealing = more;
+            }
+
+            if (!more)
+            {
+                return wake;
+            }
+        }
+    }
+
+    /// <summary>Decides where the chunks of a formatted batch end, hashes its bytes, and lists the steps that write them.</summary>
+    private void Seal(FormatBatch batch)
+    {
+        if (_sealFailed || batch.Failed)
+        {
+            // The calling thread raises the error when it reaches this batch; nothing after it is written.
+            _sealFailed = true;
+            return;
+        }
+
+        int count = batch.Count;
+        ReadOnlyMemory<byte> records = batch.Records;
+        ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
+
+        // Most batches land whole in the open chunk: one check instead of one per record.
+        if (_chunkOpen && _chunkBytes + records.Length <= _maxBytes && _chunkRows + count <= _maxRows)
+        {
+            AddWrite(batch, 0, records.Length, count);
+            _chunkRows += count;
+            _chunkBytes += records.Length;
+            _lastCreatedAt = rows[count - 1].CreatedAt;
+            return;
+        }
+
+        ReadOnlySpan<int> ends = batch.Ends;
+        int segmentStart = 0;
+        int segmentRows = 0;
+        int recordStart = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int length = ends[i] - recordStart;
+            DateTimeOffset createdAt = rows[i].CreatedAt;
+            if (!_chunkOpen)
+            {
+                batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
+            }
+            else if (_chunkBytes + length > _maxBytes || _chunkRows >= _maxRows)
+            {
+                AddWrite(batch, segmentStart, recordStart, segmentRows);
+                batch.Steps.Add(new PublishStep(PublishStepKind.Commit, 0, 0, 0, null, CloseChunk()));
+                batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
+                segmentStart = recordStart;
+                segmentRows = 0;
+            }
+
+            _chunkRows++;
+            _chunkBytes += length;
+            _lastCreatedAt = createdAt;
+            segmentRows++;
+            recordStart = ends[i];
+        }
+
+        AddWrite(batch, segmentStart, records.Length, segmentRows);
+    }
+
+    private void AddWrite(FormatBatch batch, int start, int end, int rows)
+    {
+        if (end > start)
+        {
+            _hash?.AppendData(batch.Records.Span[start..end]);
+            batch.Steps.Add(new PublishStep(PublishStepKind.Write, start, end, rows, null, null));
+        }
+    }
+
+    /// <summary>Starts a chunk in the seal state, its preamble hashed; returns its name.</summary>
+    private string OpenChunk(DateTimeOffset? createdAt)
+    {
+        _chunkIndex++;
+        _chunkOpen = true;
+        _chunkRows = 0;
+        _chunkBytes = _preamble.Length;
+        _firstCreatedAt = createdAt;
+        _lastCreatedAt = createdAt;
+        _hash?.AppendData(_preamble.Span);
+        return ChunkInfo.NameFor(_chunkIndex);
+    }
+
+    /// <summary>Ends the chunk in the seal state; returns it as the manifest will list it.</summary>
+    private ChunkInfo CloseChunk()
+    {
+        _chunkOpen = false;
+        return new ChunkInfo(
+            ChunkInfo.NameFor(_chunkIndex),
+            _chunkRows,
+            _chunkBytes,
+            ChunkedCsvWriter.DigestOf(_hash),
+            _firstCreatedAt,
+            _lastCreatedAt,
+            Oversize: _chunkBytes > _maxBytes);
+    }
+
+    /// <summary>Writes a sealed batch: its steps, in order. Raises the error that stopped its formatting, if any.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteBatchAsync(FormatBatch batch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        batch.ThrowIfFailed();
+        _written++;
+        if (batch.Count > 0)
+        {
+            long perRow = Math.Max(1, batch.Records.Length / batch.Count);
+            _batchRows = (int)Math.Clamp(_batchBytes / perRow, 16, MaxBatchRows);
+        }
+
+        for (int i = 0; i < batch.Steps.Count; i++)
+        {
+            PublishStep step = batch.Steps[i];
+            switch (step.Kind)
+            {
+                case PublishStepKind.Open:
+                    await OpenAsync(step.Name!, cancellationToken).ConfigureAwait(false);
+                    break;
+                case PublishStepKind.Write:
+                    await _writer!.WriteAsync(batch.Records[step.Start..step.End], cancellationToken).ConfigureAwait(false);
+                    Volatile.Write(ref _rows, _rows + step.Rows);
+                    Volatile.Write(ref _bytes, _bytes + (step.End - step.Start));
+                    break;
+                default:
+                    await CommitAsync(step.Chunk!, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private async ValueTask OpenAsync(string name, CancellationToken cancellationToken)
+    {
+        _writer = await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _chunks, _chunks + 1);
+        await _writer.WriteAsync(_preamble, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _bytes, _bytes + _preamble.Length);
+    }
+
+    private async ValueTask CommitAsync(ChunkInfo chunk, CancellationToken cancellationToken)
+    {
+        IChunkWriter writer = _writer!;
+        await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _writer = null;
+        await writer.DisposeAsync().ConfigureAwait(false);
+        _completed.Add(chunk);
+    }
+}
