@@ -40,9 +40,12 @@ internal static class AdapterBenchmark
         var results = new List<Measurement> { await PsqlCopyAsync(context) };
         results.Add(await ExportToDiskAsync(context, 1));
         results.Add(await ExportToDiskAsync(context, partitions));
-        if (s3 && await S3Case.RunAsync(context) is { } s3Result)
+        foreach (int p in s3 ? new[] { 1, partitions } : [])
         {
-            results.Add(s3Result);
+            if (await S3Case.RunAsync(context, p) is { } s3Result)
+            {
+                results.Add(s3Result);
+            }
         }
 
         Report(context, results, await ServerVersionAsync(dataSource));

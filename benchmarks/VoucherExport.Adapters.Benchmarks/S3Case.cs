@@ -9,7 +9,7 @@ namespace VoucherExport.Adapters.Benchmarks;
 /// </summary>
 internal static class S3Case
 {
-    public static async Task<Measurement?> RunAsync(BenchContext context)
+    public static async Task<Measurement?> RunAsync(BenchContext context, int partitions)
     {
         string? endpoint = Environment.GetEnvironmentVariable("VX_S3_ENDPOINT");
         string? accessKey = Environment.GetEnvironmentVariable("VX_S3_ACCESS_KEY");
@@ -28,6 +28,7 @@ internal static class S3Case
             Credentials = new BasicAWSCredentials(accessKey, secretKey),
             CreateBucket = true,
         });
-        return await AdapterBenchmark.ExportAsync(context, 1, "PostgreSQL → chunks on S3 (Ceph radosgw), serial", () => factory);
+        string name = partitions == 1 ? "PostgreSQL → chunks on S3 (Ceph radosgw), serial" : $"PostgreSQL → chunks on S3 (Ceph radosgw), {partitions} partitions";
+        return await AdapterBenchmark.ExportAsync(context, partitions, name, () => factory);
     }
 }
