@@ -80,9 +80,11 @@ internal sealed class FormatBatch : IDisposable
         _output.Clear();
         try
         {
-            for (int i = 0; i < _count; i++)
+            ReadOnlySpan<VoucherTransaction> rows = _rows.AsSpan(0, _count);
+            for (int i = 0; i < rows.Length; i++)
             {
-                records.WriteRecord(_output, _rows[i]);
+                CsvRecordWriter.PrefetchAhead(rows, i);
+                records.WriteRecord(_output, rows[i]);
                 _ends[i] = _output.Count;
             }
         }
