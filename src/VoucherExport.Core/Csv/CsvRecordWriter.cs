@@ -240,9 +240,9 @@ public sealed class CsvRecordWriter
             Prefetch(rows[index + 2]);
         }
 
-        if (index + 1 < rows.Length)
+        // A null row is left for WriteRecord to reject, with the error it names.
+        if (index + 1 < rows.Length && rows[index + 1] is { } next)
         {
-            VoucherTransaction next = rows[index + 1];
             Prefetch(next.VoucherId);
             Prefetch(next.RelatedTransactionId);
         }
