@@ -321,6 +321,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         for (int i = 0; i < rows.Length; i++)
         {
             VoucherTransaction row = rows[i];
+            CsvRecordWriter.PrefetchAhead(rows, i);
             int start = _staging.Count;
             int length = _records.WriteRecord(_staging, row);
 

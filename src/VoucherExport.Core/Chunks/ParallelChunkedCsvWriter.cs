@@ -20,10 +20,12 @@ namespace VoucherExport.Chunks;
 /// </para>
 /// <para>
 /// No thread idles while there is work: a worker that finishes a batch seals it (and the formatted ones after it) if
-/// the token is free, so hashing moves to whichever core has time; the calling thread, when it needs a batch that is
-/// not sealed yet, seals or formats one itself, and waits only when every pending batch is already in someone's hands.
-/// The export never uses more than <c>parallelism</c> threads, and a busy thread pool slows it to one thread's speed
-/// but never stalls it. At most <see cref="WindowFor"/> batches are in flight, so memory stays bounded.
+/// the token is free, so hashing moves to whichever core has time, and with a busy source it leaves the calling
+/// thread; the calling thread, when it needs a batch that is not sealed yet, seals one itself, or formats the newest
+/// unclaimed batch (workers take the oldest, so a worker runs dry as late as possible), and waits only when every
+/// pending batch is already in someone's hands. The export never uses more than <c>parallelism</c> threads, and a busy
+/// thread pool slows it to one thread's speed but never stalls it. At most <see cref="WindowFor"/> batches are in
+/// flight, so memory stays bounded.
 /// </para>
 /// </remarks>
 internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTaskSource
@@ -48,7 +50,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
     // Shared between the threads, under _lock.
     private long _submitted;
-    private long _nextToFormat;
+    private long _firstUnclaimed;
     private long _sealedCount;
     private bool _sealing;
     private int _workers;
@@ -111,10 +113,10 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     public int Chunks => Volatile.Read(ref _chunks);
 
     /// <summary>
-    /// Batches in flight: one being filled, one being written, and two per thread so none waits for another while that
-    /// one is busy with the batch before.
+    /// Batches in flight: one being filled, one being written, two per thread so none waits for another while that one
+    /// is busy with the batch before, and two more so the calling thread and the workers claim from opposite ends.
     /// </summary>
-    internal static int WindowFor(int parallelism) => (2 * parallelism) + 2;
+    internal static int WindowFor(int parallelism) => (2 * parallelism) + 4;
 
     public ValueTask WriteAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
     {
@@ -199,7 +201,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     }
 
     /// <summary>
-    /// A worker: formats batches in order while any is unclaimed, sealing after each if it can. When it seals the batch
+    /// A worker: formats the oldest unclaimed batch while there is one, sealing after each if it can. When it seals the batch
     /// the calling thread waits for, it stops and runs the caller's continuation itself, handing what is left to a fresh
     /// work item, so the export keeps to its thread count and nothing hops through the queue.
     /// </summary>
@@ -217,14 +219,13 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             bool idle = false;
             lock (_lock)
             {
-                if (_stopping || _nextToFormat == _submitted)
+                if (_stopping || _firstUnclaimed == _submitted)
                 {
                     idle = Retire(records);
                 }
                 else
                 {
-                    batch = _batches[_nextToFormat % _batches.Length];
-                    _nextToFormat++;
+                    batch = Claim(_firstUnclaimed);
                 }
             }
 
@@ -248,7 +249,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             lock (_lock)
             {
                 Retire(records);
-                if (!_stopping && _nextToFormat < _submitted)
+                if (!_stopping && _firstUnclaimed < _submitted)
                 {
                     _workers++;
                     handOn = true;
@@ -284,6 +285,34 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
         _awaitingIdle = false;
         return true;
+    }
+
+    /// <summary>Claims batch <paramref name="sequence"/> for formatting; under the lock.</summary>
+    private FormatBatch Claim(long sequence)
+    {
+        FormatBatch batch = _batches[sequence % _batches.Length];
+        batch.Claimed = true;
+        while (_firstUnclaimed < _submitted && _batches[_firstUnclaimed % _batches.Length].Claimed)
+        {
+            _firstUnclaimed++;
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// Claims the newest unclaimed batch, for the calling thread; under the lock. Workers take batches from the oldest,
+    /// so the two ends meet in the middle and a worker runs dry (and has to be queued again) as late as possible.
+    /// </summary>
+    private FormatBatch ClaimNewest()
+    {
+        long sequence = _submitted - 1;
+        while (_batches[sequence % _batches.Length].Claimed)
+        {
+            sequence--;
+        }
+
+        return Claim(sequence);
     }
 
     private FormatBatch? TakeFreeBatch()
@@ -390,8 +419,8 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     }
 
     /// <summary>
-    /// Gets the oldest batch in flight sealed, then writes it: while it is not, seals or formats whatever is next in
-    /// line, and waits only when every pending batch is in another thread's hands.
+    /// Gets the oldest batch in flight sealed, then writes it: while it is not, seals what it can or formats the newest
+    /// unclaimed batch, and waits only when every pending batch is in another thread's hands.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteOldestAsync(CancellationToken cancellationToken)
@@ -413,10 +442,9 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                     _sealing = true;
                     seal = true;
                 }
-                else if (_nextToFormat < _submitted)
+                else if (_firstUnclaimed < _submitted)
                 {
-                    claimed = _batches[_nextToFormat % _batches.Length];
-                    _nextToFormat++;
+                    claimed = ClaimNewest();
                 }
                 else
                 {

@@ -144,6 +144,14 @@ public class ChunkedCsvWriterTests
     }
 
     [Fact]
+    public async Task ANullRowIsRejectedAsSuchEvenWhenTheRowBeforeLooksAhead()
+    {
+        await using var writer = new ChunkedCsvWriter(new InMemoryChunkSink(), ChunkLimits.Default, s_records);
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => writer.WriteAsync(new[] { Row(1), null!, Row(3) }, default).AsTask());
+        Assert.Equal("transaction", error.ParamName);
+    }
+
+    [Fact]
     public async Task CancellationIsHonoured()
     {
         using var cancelled = new CancellationTokenSource();
