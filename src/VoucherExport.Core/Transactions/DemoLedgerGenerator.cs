@@ -156,12 +156,7 @@ internal sealed class DemoLedgerGenerator
                 _lastRedemptionAmount[v] = -amount;
                 break;
             case "CREDITS_REFUND":
-                related = _lastRedemptionId[v];
-                WriteOrder(_lastRedemptionOrder[v]);
-                WriteIdObject("redemption"u8, "r_"u8);
-                WriteIdObject("rollback"u8, "rr_"u8);
-                _lastRedemptionId[v] = null;
-                _lastRedemptionOrder[v] = null;
+                related = WriteRefundOfLastRedemption(v);
                 break;
         }
 
@@ -223,12 +218,7 @@ internal sealed class DemoLedgerGenerator
                 _lastRedemptionAmount[v] = -amount;
                 break;
             case "POINTS_REFUND":
-                related = _lastRedemptionId[v];
-                WriteOrder(_lastRedemptionOrder[v]);
-                WriteIdObject("redemption"u8, "r_"u8);
-                WriteIdObject("rollback"u8, "rr_"u8);
-                _lastRedemptionId[v] = null;
-                _lastRedemptionOrder[v] = null;
+                related = WriteRefundOfLastRedemption(v);
                 break;
             case "POINTS_TRANSFER_OUT":
                 do
@@ -358,6 +348,18 @@ internal sealed class DemoLedgerGenerator
         _writer.WriteEndObject();
         _writer.Flush();
         return _details.WrittenSpan.ToArray();
+    }
+
+    // A refund rolls back the card's last redemption (same order), then forgets it so it is refunded once.
+    private string? WriteRefundOfLastRedemption(int v)
+    {
+        string? related = _lastRedemptionId[v];
+        WriteOrder(_lastRedemptionOrder[v]);
+        WriteIdObject("redemption"u8, "r_"u8);
+        WriteIdObject("rollback"u8, "rr_"u8);
+        _lastRedemptionId[v] = null;
+        _lastRedemptionOrder[v] = null;
+        return related;
     }
 
     /// <summary>Writes <c>"order"</c>, reusing <paramref name="orderId"/> when refunding; returns the order id.</summary>
