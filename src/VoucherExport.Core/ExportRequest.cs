@@ -30,8 +30,8 @@ public sealed record ExportRequest
 
     /// <summary>
     /// Threads the export may use: 1 (the default, <see cref="ChunkedCsvWriter.DefaultParallelism"/>) does everything on
-    /// the calling thread; more format batches of rows in parallel on the thread pool while the calling thread hashes and
-    /// writes them in order. The chunks are the same bytes either way.
+    /// the calling thread; more format batches of rows in parallel on the thread pool, hash them in order on whichever
+    /// thread is free, and the calling thread writes them in order. The chunks are the same bytes either way.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set below 1 or above <see cref="ChunkedCsvWriter.MaxParallelism"/>.</exception>
     public int Parallelism

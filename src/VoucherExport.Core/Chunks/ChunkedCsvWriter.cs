@@ -14,8 +14,8 @@ namespace VoucherExport.Chunks;
 /// With a parallelism of 1, rows are formatted synchronously into a pooled staging buffer on the calling thread; the
 /// writer awaits only to hand the buffer to the chunk writer (once it passes the flush threshold) or to rotate chunks.
 /// With more, batches of rows are formatted by up to that many threads at once (thread-pool workers, and the calling
-/// thread when it would otherwise wait) while the calling thread hashes and writes them in order (see
-/// <see cref="ParallelChunkedCsvWriter"/>); the chunks are the same bytes either way. Not thread-safe,
+/// thread when it would otherwise wait), hashed in order by whichever of them is free, and written in order by the
+/// calling thread (see <see cref="ParallelChunkedCsvWriter"/>); the chunks are the same bytes either way. Not thread-safe,
 /// except that <see cref="Rows"/>, <see cref="Bytes"/> and <see cref="Chunks"/> may be read from any thread for progress.
 /// </remarks>
 public sealed class ChunkedCsvWriter : IAsyncDisposable

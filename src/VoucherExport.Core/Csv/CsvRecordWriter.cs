@@ -13,7 +13,7 @@ namespace VoucherExport.Csv;
 /// made once: numbers and dates are formatted straight to UTF-8 with no escape scan; text is scanned and quoted only when needed.
 /// </summary>
 /// <remarks>
-/// One instance serves one export at a time: it caches the date prefix of the last row, so it is not thread-safe.
+/// One instance serves one export at a time: it caches the date and hour of the last row, so it is not thread-safe.
 /// A null and an empty string both give an empty cell (CSV has no way to tell them apart); when the only column of a
 /// record is empty it is written as <c>""</c>, so the record is not mistaken for a blank line.
 /// </remarks>
@@ -29,8 +29,8 @@ public sealed class CsvRecordWriter
     private readonly SearchValues<byte> _specials;
     private readonly byte[] _preamble;
     private readonly int _recordHint;
-    private readonly byte[] _datePrefix = new byte[CsvCell.DatePrefixLength];
-    private long _datePrefixDay = -1;
+    private readonly byte[] _hourPrefix = new byte[CsvCell.HourPrefixLength];
+    private long _prefixHour = -1;
 
     /// <summary>Plans the columns of <paramref name="fields"/> in <paramref name="format"/>.</summary>
     public CsvRecordWriter(CsvFormat format, ImmutableArray<TransactionField> fields)
@@ -165,18 +165,18 @@ public sealed class CsvRecordWriter
         Span<byte> span = cursor.Reserve(separator + CsvCell.DateBound);
         span[0] = _delimiter;
         long ticks = value.UtcTicks;
-        long day = ticks / TimeSpan.TicksPerDay;
+        long hour = ticks / TimeSpan.TicksPerHour;
 
-        // Rows arrive sorted by created_at, so the date part nearly always repeats: build it once per day.
-        if (day != _datePrefixDay)
+        // Rows arrive sorted by created_at, so the date and hour nearly always repeat: build them once per hour.
+        if (hour != _prefixHour)
         {
-            CsvCell.WriteDatePrefix(_datePrefix, day);
-            _datePrefixDay = day;
+            CsvCell.WriteHourPrefix(_hourPrefix, hour);
+            _prefixHour = hour;
         }
 
-        _datePrefix.CopyTo(span[separator..]);
-        int millisecond = (int)((ticks - (day * TimeSpan.TicksPerDay)) / TimeSpan.TicksPerMillisecond);
-        CsvCell.WriteTimeOfDay(span[(separator + CsvCell.DatePrefixLength)..], millisecond);
+        _hourPrefix.CopyTo(span[separator..]);
+        int millisecond = (int)((ticks - (hour * TimeSpan.TicksPerHour)) / TimeSpan.TicksPerMillisecond);
+        CsvCell.WriteRestOfHour(span[(separator + CsvCell.HourPrefixLength)..], millisecond);
         cursor.Commit(separator + CsvCell.DateBound);
     }
 

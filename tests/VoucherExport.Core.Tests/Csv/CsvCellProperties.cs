@@ -2,7 +2,9 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using System.Globalization;
 using VoucherExport.Csv;
+using VoucherExport.Parameters;
 
 namespace VoucherExport.Tests.Csv;
 
@@ -53,5 +55,26 @@ public class CsvCellProperties
 
             // Lone surrogates become U+FFFD, as the encoder replaces them.
             Assert.Equal(Encoding.UTF8.GetBytes(expected), destination[..written]);
+        });
+
+    /// <summary>Instants anywhere in the calendar, and runs of instants within one hour, in any order: the cached hour must follow.</summary>
+    [Property(MaxTest = 300)]
+    public Property DatesMatchTheInvariantFormatWhateverCameBefore() => Prop.ForAll(
+        (from start in Gen.Choose(0, int.MaxValue).Select(n => (long)n * 1_000_000_000 % DateTime.MaxValue.Ticks)
+         from steps in Gen.Choose(-7_200_000, 7_200_000).ArrayOf()
+         select (start, steps)).ToArbitrary(),
+        input =>
+        {
+            var writer = new CsvRecordWriter(CsvFormat.Default, [TransactionField.CreatedAt]);
+            long ticks = input.start;
+            foreach (int step in input.steps.Prepend(0))
+            {
+                ticks = Math.Clamp(ticks + (step * TimeSpan.TicksPerMillisecond), 0, DateTime.MaxValue.Ticks);
+                var at = new DateTimeOffset(ticks, TimeSpan.Zero);
+                var output = new System.Buffers.ArrayBufferWriter<byte>();
+                writer.WriteRecord(output, TestRows.Make(createdAt: at));
+                string expected = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture) + "\r\n";
+                Assert.Equal(expected, Encoding.UTF8.GetString(output.WrittenSpan));
+            }
         });
 }
