@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Diagnostics;
 using VoucherExport.Chunks;
 using VoucherExport.Ordering;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
+using VoucherExport.Telemetry;
 using VoucherExport.Transactions;
 
 namespace VoucherExport;
@@ -54,19 +56,29 @@ public static class ExportEngine
                 var rows = new RowPipeline(writer, predicate, progress);
                 if (pushdown.OrderApplied)
                 {
-                    await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
+                    chunks = await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    await rows.SortThenWriteAsync(source, query, request.Sort, cancellationToken).ConfigureAwait(false);
+                    chunks = await rows.SortThenWriteAsync(source, query, request.Sort, cancellationToken).ConfigureAwait(false);
                 }
 
-                chunks = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
                 progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
             }
 
             ExportObject done = Finish(request.Export, sink, chunks);
-            await sink.WriteManifestAsync(ExportJson.ToUtf8(done), cancellationToken).ConfigureAwait(false);
+            using (Activity? stage = ExportStage.Start(ExportStage.Manifest))
+            {
+                try
+                {
+                    await sink.WriteManifestAsync(ExportJson.ToUtf8(done), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (ExportStage.Failed(stage, error))
+                {
+                    throw;
+                }
+            }
+
             published = true;
             return new ExportResult(done);
         }
@@ -106,8 +118,12 @@ public static class ExportEngine
     {
         private const int WriteBatch = 1024;
 
-        public async Task StreamAsync(ITransactionSource source, TransactionQuery query, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<ChunkInfo>> StreamAsync(
+            ITransactionSource source, TransactionQuery query, CancellationToken cancellationToken)
         {
+            using Activity? stage = ExportStage.Start(ExportStage.Write);
+            stage?.SetTag("export.source_order", "declared");
+
             // A declared order is trusted for the work it saves, never for the output: it is verified row by row.
             var order = new OrderCheck(query.Order);
             VoucherTransaction[]? scratch = predicate is null ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
@@ -137,6 +153,12 @@ public static class ExportEngine
 
                     progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
                 }
+
+                return await CompleteAsync(stage, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (ExportStage.Failed(stage, error))
+            {
+                throw;
             }
             finally
             {
@@ -147,33 +169,70 @@ public static class ExportEngine
             }
         }
 
-        public async Task SortThenWriteAsync(
+        public async Task<IReadOnlyList<ChunkInfo>> SortThenWriteAsync(
             ITransactionSource source, TransactionQuery query, SortOptions options, CancellationToken cancellationToken)
         {
             var sorter = new ExternalSorter(options, query.Order);
             await using (sorter.ConfigureAwait(false))
             {
-                await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
-                    .WithCancellation(cancellationToken).ConfigureAwait(false))
+                using (Activity? sorting = ExportStage.Start(ExportStage.Sort))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-
-                    // Rows are encoded into the run as they come, so nothing of the source's batch is held after it.
-                    int next = 0;
-                    while ((next = Collect(batch.Span, next, sorter)) < batch.Length)
+                    try
                     {
-                        await sorter.SpillAsync(cancellationToken).ConfigureAwait(false);
+                        await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
+                            .WithCancellation(cancellationToken).ConfigureAwait(false))
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+
+                            // Rows are encoded into the run as they come, so nothing of the source's batch is held after it.
+                            int next = 0;
+                            while ((next = Collect(batch.Span, next, sorter)) < batch.Length)
+                            {
+                                await sorter.SpillAsync(cancellationToken).ConfigureAwait(false);
+                            }
+                        }
                     }
+                    catch (Exception error) when (ExportStage.Failed(sorting, error))
+                    {
+                        throw;
+                    }
+
+                    sorting?.SetTag("sort.runs_spilled", sorter.RunsWritten);
                 }
 
-                await foreach (ReadOnlyMemory<VoucherTransaction> sorted in sorter.ReadSortedAsync(cancellationToken)
-                    .WithCancellation(cancellationToken).ConfigureAwait(false))
+                using Activity? stage = ExportStage.Start(ExportStage.Write);
+                stage?.SetTag("export.source_order", "sorted");
+                try
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    await writer.WriteAsync(sorted, cancellationToken).ConfigureAwait(false);
-                    progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                    await foreach (ReadOnlyMemory<VoucherTransaction> sorted in sorter.ReadSortedAsync(cancellationToken)
+                        .WithCancellation(cancellationToken).ConfigureAwait(false))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        await writer.WriteAsync(sorted, cancellationToken).ConfigureAwait(false);
+                        progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                    }
+
+                    stage?.SetTag("sort.runs_spilled", sorter.RunsWritten);
+                    return await CompleteAsync(stage, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (ExportStage.Failed(stage, error))
+                {
+                    throw;
                 }
             }
+        }
+
+        private async Task<IReadOnlyList<ChunkInfo>> CompleteAsync(Activity? stage, CancellationToken cancellationToken)
+        {
+            IReadOnlyList<ChunkInfo> chunks = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            if (stage is not null)
+            {
+                stage.SetTag("export.rows", writer.Rows);
+                stage.SetTag("export.bytes", writer.Bytes);
+                stage.SetTag("export.chunks", chunks.Count);
+            }
+
+            return chunks;
         }
 
         private int Keep(ReadOnlySpan<VoucherTransaction> rows, VoucherTransaction[] scratch)

@@ -182,6 +182,8 @@ public class ChunkedCsvWriterTests
         Assert.InRange(sink.Writes, 2, 1 + (int)(writer.Bytes / ChunkedCsvWriter.DefaultFlushThreshold));
     }
 
+    private const long RuntimeAllowance = 1024;
+
     [Fact]
     public async Task SteadyStateAllocatesNothingPerRow()
     {
@@ -201,7 +203,9 @@ public class ChunkedCsvWriterTests
             Assert.True(pending.IsCompletedSuccessfully);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // 20,000 rows: one allocation per row, however small, would be 480 KB. The runtime itself may allocate a few
+        // hundred bytes once on this thread (tiered compilation promoting a hot method did on a loaded CI machine).
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, RuntimeAllowance);
         Assert.Equal(0, sink.Writes);
     }
 }

@@ -256,6 +256,8 @@ public class CsvRecordWriterTests
             }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // 1,000 rows: one allocation per row would be 24 KB or more. The runtime itself may allocate a few hundred bytes
+        // once on this thread (tiered compilation promoting a hot method did on a loaded CI machine).
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 1024);
     }
 }

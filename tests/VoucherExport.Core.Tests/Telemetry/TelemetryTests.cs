@@ -66,6 +66,58 @@ public class TelemetryTests
         Assert.True(measurements.Where(m => m.Name == "voucher_export.exports.active").Sum(m => m.Value) >= 0);
     }
 
+    [Fact]
+    public async Task EachStageIsAChildSpanOfTheExport()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var traces = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == VoucherExportTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(traces);
+
+        // Newest first is the default order: the reversed rows are already in it, and the source says so.
+        VoucherTransaction[] rows = [.. Rows.Many(30).Reverse()];
+        var declared = new InMemoryTransactionSource(rows, batchSize: 7, declaredOrder: ExportOrder.CreatedAtDescending);
+        var unordered = new InMemoryTransactionSource(Rows.Many(30), batchSize: 7);
+        var failing = new BlockingSource(Rows.Many(9), throwAfter: 3);
+        string streamedId = await RunAsync(declared), sortedId = await RunAsync(unordered), failedId = await RunAsync(failing);
+
+        Assert.Equal(["voucher_export.write", "voucher_export.manifest"], Stages(streamedId).Select(s => s.OperationName));
+        Activity streamedWrite = Stages(streamedId)[0];
+        Assert.Equal("declared", streamedWrite.GetTagItem("export.source_order"));
+        Assert.Equal(30L, streamedWrite.GetTagItem("export.rows"));
+        Assert.Equal(1, streamedWrite.GetTagItem("export.chunks"));
+        Assert.All(Stages(streamedId), s => Assert.Equal(ActivityStatusCode.Unset, s.Status));
+
+        Assert.Equal(["voucher_export.sort", "voucher_export.write", "voucher_export.manifest"], Stages(sortedId).Select(s => s.OperationName));
+        Assert.Equal(0, Stages(sortedId)[0].GetTagItem("sort.runs_spilled"));
+        Assert.Equal("sorted", Stages(sortedId)[1].GetTagItem("export.source_order"));
+        Assert.Equal(30L, Stages(sortedId)[1].GetTagItem("export.rows"));
+
+        // The source fails while the rows are being collected for the sort: that stage carries the error, and no later stage starts.
+        Activity failedStage = Assert.Single(Stages(failedId));
+        Assert.Equal("voucher_export.sort", failedStage.OperationName);
+        Assert.Equal(ActivityStatusCode.Error, failedStage.Status);
+        Assert.Equal(typeof(LedgerFormatException).FullName, failedStage.GetTagItem("error.type"));
+
+        List<Activity> Stages(string exportId)
+        {
+            Activity export = Assert.Single(spans, s => s.OperationName == "voucher_export.export" && (string?)s.GetTagItem("export.id") == exportId);
+            return [.. spans.Where(s => s.ParentSpanId == export.SpanId && s.TraceId == export.TraceId).OrderBy(s => s.StartTimeUtc)];
+        }
+    }
+
+    private static async Task<string> RunAsync(ITransactionSource source)
+    {
+        await using var registry = new ExportRegistry(new InMemoryExportStore(), source, new InMemoryChunkSinkFactory());
+        string id = (await registry.CreateAsync("app", ExportScope.All, ExportParameters.Default)).Id;
+        await registry.WaitAsync("app", id);
+        return id;
+    }
+
     private static string? ErrorType(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         foreach (var tag in tags)
