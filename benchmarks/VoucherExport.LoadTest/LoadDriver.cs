@@ -86,7 +86,8 @@ public sealed class LoadDriver
 
     private async Task ClientAsync(int index, long start, CancellationToken hardStop)
     {
-        var random = new Random(HashCode.Combine(_options.Seed, index));
+        // Not HashCode.Combine: it is seeded per process, and two runs must send the same requests.
+        var random = new Random(unchecked((_options.Seed * 7919) + index));
         int iterations = 0;
         do
         {
