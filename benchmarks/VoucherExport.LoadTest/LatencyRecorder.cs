@@ -10,11 +10,20 @@ public sealed class LatencyRecorder
     private readonly Dictionary<string, long> _errorsByOperation = new(StringComparer.Ordinal);
     private readonly List<string> _errors = [];
     private long _errorCount;
+    private long _measureFrom = long.MinValue;
+
+    /// <summary>Requests that start before <paramref name="timestamp"/> (<see cref="Stopwatch"/>) are not timed: the warm-up.</summary>
+    public void MeasureFrom(long timestamp) => Interlocked.Exchange(ref _measureFrom, timestamp);
 
     /// <summary>Records one request of <paramref name="operation"/> that started at <paramref name="startTimestamp"/> (<see cref="Stopwatch"/>).</summary>
     public void Record(string operation, long startTimestamp)
     {
         long elapsed = Stopwatch.GetTimestamp() - startTimestamp;
+        if (startTimestamp < Interlocked.Read(ref _measureFrom))
+        {
+            return;
+        }
+
         lock (_gate)
         {
             if (!_latencies.TryGetValue(operation, out var list))

@@ -59,6 +59,7 @@ public sealed class LoadDriver
         using var hardStop = new CancellationTokenSource(_options.Duration + _options.Grace);
         using var monitorStop = CancellationTokenSource.CreateLinkedTokenSource(hardStop.Token);
         long start = Stopwatch.GetTimestamp();
+        _recorder.MeasureFrom(start + (long)(_options.Warmup.TotalSeconds * Stopwatch.Frequency));
         Task monitor = MonitorAsync(monitorStop.Token);
         Task[] clients = [.. Enumerable.Range(0, _options.Clients).Select(i => Task.Run(() => ClientAsync(i, start, hardStop.Token)))];
         await Task.WhenAll(clients);
@@ -70,6 +71,7 @@ public sealed class LoadDriver
         {
             Options = _options,
             Elapsed = elapsed,
+            Measured = elapsed > _options.Warmup ? elapsed - _options.Warmup : elapsed,
             Operations = operations,
             Errors = _recorder.ErrorCount,
             FirstErrors = _recorder.FirstErrors,

@@ -11,6 +11,12 @@ public sealed record LoadOptions
     /// <summary>60 s: long enough for the queue to fill and drain many times over.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// 5 s at the start whose latencies and request rate are left out (a cold server JITs and grows its thread pool);
+    /// errors and byte checks count from the first request.
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A cap on iterations per client (null: until the duration ends); the smoke test uses it to stay deterministic.</summary>
     public int? IterationsPerClient { get; init; }
 
@@ -61,6 +67,11 @@ public sealed record LoadOptions
         if (Duration <= TimeSpan.Zero)
         {
             throw new ArgumentException($"--duration must be more than 0 seconds, not {Duration.TotalSeconds}");
+        }
+
+        if (Warmup < TimeSpan.Zero || Warmup >= Duration)
+        {
+            throw new ArgumentException($"--warmup must be 0 or more and less than --duration, not {Warmup.TotalSeconds}");
         }
 
         if (IterationsPerClient is < 1)
@@ -118,6 +129,7 @@ public sealed record LoadOptions
             {
                 "--clients" => options with { Clients = Int(name, value) },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Double(name, value)) },
+                "--warmup" => options with { Warmup = value == "0" ? TimeSpan.Zero : TimeSpan.FromSeconds(Double(name, value)) },
                 "--iterations" => options with { IterationsPerClient = Int(name, value) },
                 "--rows" => options with { Rows = Long(name, value) },
                 "--ledger-seed" => options with { LedgerSeed = Int(name, value) },
@@ -137,7 +149,7 @@ public sealed record LoadOptions
 
     /// <summary>The options as the command line that gives them.</summary>
     public string ToCommandLine() => string.Create(CultureInfo.InvariantCulture,
-        $"--clients {Clients} --duration {Duration.TotalSeconds} --rows {Rows} --seed {Seed} --max-concurrent-exports {MaxConcurrentExports} --max-chunk-rows {MaxChunkRows} --templates {Templates} --poll-ms {PollInterval.TotalMilliseconds} --cancel-percent {CancelPercent}");
+        $"--clients {Clients} --duration {Duration.TotalSeconds} --warmup {Warmup.TotalSeconds} --rows {Rows} --seed {Seed} --max-concurrent-exports {MaxConcurrentExports} --max-chunk-rows {MaxChunkRows} --templates {Templates} --poll-ms {PollInterval.TotalMilliseconds} --cancel-percent {CancelPercent}");
 
     private static int Int(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result)

@@ -9,6 +9,9 @@ public sealed record LoadResult
     /// <summary>From the first client's start to the last client's end.</summary>
     public required TimeSpan Elapsed { get; init; }
 
+    /// <summary>The part of <see cref="Elapsed"/> after the warm-up, which latencies and rates cover.</summary>
+    public required TimeSpan Measured { get; init; }
+
     /// <summary>Per operation: requests, errors, latency percentiles.</summary>
     public required IReadOnlyList<OperationSummary> Operations { get; init; }
 
@@ -42,9 +45,9 @@ public sealed record LoadResult
     /// <summary>Listings the monitor took.</summary>
     public required long MonitorSamples { get; init; }
 
-    /// <summary>All completed requests.</summary>
+    /// <summary>Completed requests after the warm-up.</summary>
     public long Requests => Operations.Sum(o => o.Requests);
 
-    /// <summary>Completed requests per second of <see cref="Elapsed"/>.</summary>
-    public double RequestsPerSecond => Requests / Elapsed.TotalSeconds;
+    /// <summary>Completed requests per second after the warm-up.</summary>
+    public double RequestsPerSecond => Requests / Measured.TotalSeconds;
 }

@@ -8,6 +8,7 @@ if (args is ["--help" or "-h"])
         Load test: starts `voucher-export serve` on 127.0.0.1 (a free port, the demo ledger) and drives it with many clients.
           --clients N                  concurrent clients (32)
           --duration S                 seconds to start new iterations (60); each client finishes the one it is in
+          --warmup S                   seconds at the start left out of rates and latencies (5)
           --iterations N               stop each client after N iterations (no cap)
           --rows N                     demo ledger rows (100000)
           --seed N                     seed of the request mix (42)

@@ -17,6 +17,7 @@ public class LoadSmokeTests
             Clients = 4,
             IterationsPerClient = 3,
             Duration = TimeSpan.FromMinutes(1),
+            Warmup = TimeSpan.Zero,
             Rows = 2000,
             MaxConcurrentExports = 2,
             MaxChunkRows = 100,
