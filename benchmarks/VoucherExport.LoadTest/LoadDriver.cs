@@ -139,8 +139,11 @@ public sealed class LoadDriver
                 return;
             }
 
-            await VerifyAsync(id, template, final.GetProperty("result"), random, ct);
-            Interlocked.Increment(ref _done);
+            if (await VerifyAsync(id, template, final.GetProperty("result"), random, ct))
+            {
+                Interlocked.Increment(ref _done);
+            }
+
             await ListAsync(random, ct);
             deleted = await DeleteAsync(id, ct);
         }
@@ -186,7 +189,8 @@ public sealed class LoadDriver
         }
     }
 
-    private async Task VerifyAsync(string id, ExportTemplate template, JsonElement result, Random random, CancellationToken ct)
+    // True when every byte matched; a mismatch is recorded as an error.
+    private async Task<bool> VerifyAsync(string id, ExportTemplate template, JsonElement result, Random random, CancellationToken ct)
     {
         ExpectedExport expected = template.Expected;
         JsonElement chunks = result.GetProperty("chunks");
@@ -194,7 +198,7 @@ public sealed class LoadDriver
         if (rows != expected.Rows || bytes != expected.ChunkBytes || chunks.GetArrayLength() != expected.Chunks.Length)
         {
             _recorder.Error(Poll, $"{id} ({template.Kind} {template.Body}): result says {rows} rows, {bytes} bytes, {chunks.GetArrayLength()} chunks; expected {expected.Rows}, {expected.ChunkBytes}, {expected.Chunks.Length}");
-            return;
+            return false;
         }
 
         for (int i = 0; i < expected.Chunks.Length; i++)
@@ -203,7 +207,7 @@ public sealed class LoadDriver
             if (sha != expected.ChunkSha256[i])
             {
                 _recorder.Error(Poll, $"{id} chunk {i + 1}: manifest sha256 {sha}, expected {expected.ChunkSha256[i]}");
-                return;
+                return false;
             }
         }
 
@@ -212,7 +216,7 @@ public sealed class LoadDriver
         if (status != 200 || !body.AsSpan().SequenceEqual(expected.Whole))
         {
             _recorder.Error(Download, $"{id} ({template.Kind} {template.Body}): {status}, {body.Length} bytes; expected 200, {expected.Whole.Length} bytes{FirstDifference(body, expected.Whole)}");
-            return;
+            return false;
         }
 
         Interlocked.Add(ref _bytesVerified, body.Length);
@@ -231,7 +235,7 @@ public sealed class LoadDriver
             if (rangeStatus != 206 || contentRange != expectedRange || !part.AsSpan().SequenceEqual(chunk.AsSpan(from, to - from + 1)))
             {
                 _recorder.Error(RangeOp, $"{id} chunk {n + 1} bytes={from}-{to}: {rangeStatus} '{contentRange}', {part.Length} bytes; expected 206 '{expectedRange}'");
-                return;
+                return false;
             }
 
             Interlocked.Add(ref _bytesVerified, part.Length);
@@ -242,11 +246,13 @@ public sealed class LoadDriver
             if (chunkStatus != 200 || !whole.AsSpan().SequenceEqual(chunk))
             {
                 _recorder.Error(ChunkOp, $"{id} chunk {n + 1}: {chunkStatus}, {whole.Length} bytes; expected 200, {chunk.Length} bytes{FirstDifference(whole, chunk)}");
-                return;
+                return false;
             }
 
             Interlocked.Add(ref _bytesVerified, whole.Length);
         }
+
+        return true;
     }
 
     private async Task ListAsync(Random random, CancellationToken ct)
