@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using VoucherExport.LoadTest;
+
+// dotnet run -c Release --project benchmarks/VoucherExport.LoadTest -- --clients 32 --duration 60 --rows 100000
+if (args is ["--help" or "-h"])
+{
+    Console.WriteLine("""
+        Load test: starts `voucher-export serve` on 127.0.0.1 (a free port, the demo ledger) and drives it with many clients.
+          --clients N                  concurrent clients (32)
+          --duration S                 seconds to start new iterations (60); each client finishes the one it is in
+          --warmup S                   seconds at the start left out of rates and latencies (5)
+          --iterations N               stop each client after N iterations (no cap)
+          --rows N                     demo ledger rows (100000)
+          --seed N                     seed of the request mix (42)
+          --max-concurrent-exports N   the server's Exports:MaxConcurrent (2)
+          --max-chunk-rows N           the server's chunk row limit (2000)
+          --templates N                distinct exports, expected CSV computed up front (48)
+          --poll-ms N                  client poll interval (100)
+          --cancel-percent N           iterations that delete right after creating (10)
+          --cli PATH                   voucher-export.dll to run (the one built beside this project)
+        Exit code 0 when there were no errors, 1 otherwise, 2 on bad options.
+        """);
+    return 0;
+}
+
+LoadOptions options;
+string cli = ServerProcess.DefaultCliDll();
+try
+{
+    var rest = new List<string>(args);
+    int at = rest.IndexOf("--cli");
+    if (at >= 0 && at + 1 < rest.Count)
+    {
+        cli = rest[at + 1];
+        rest.RemoveRange(at, 2);
+    }
+
+    options = LoadOptions.Parse(rest);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+var prepare = Stopwatch.StartNew();
+IReadOnlyList<ExportTemplate> templates = await TemplateCatalogue.BuildAsync(options);
+Console.Error.WriteLine($"{templates.Count} templates ({string.Join(", ", templates.GroupBy(t => t.Kind).Select(g => $"{g.Count()} {g.Key}"))}; " +
+                        $"{templates.Sum(t => t.Expected.Rows):N0} rows, {templates.Sum(t => (long)t.Expected.Whole.Length) / 1048576.0:N1} MiB expected) in {prepare.Elapsed.TotalSeconds:0.0} s");
+
+await using var server = await ServerProcess.StartAsync(cli, options, TimeSpan.FromMinutes(2));
+long? startPeak = server.PeakWorkingSetBytes();
+Console.Error.WriteLine($"server pid {server.ProcessId} at {server.Address}; running {options.ToCommandLine()}");
+LoadResult result = await LoadDriver.RunAsync(server.Address, options, templates);
+long? peak = server.PeakWorkingSetBytes();
+Console.Write(LoadReport.Format(result, peak, startPeak, server.ErrorLines));
+if (result.Errors > 0 || server.ErrorLines > 0)
+{
+    Console.Error.WriteLine("Server's last lines:\n" + string.Join('\n', server.LastLines));
+    return 1;
+}
+
+return 0;
