@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using VoucherExport.Chunks;
@@ -149,10 +150,7 @@ public class LedgerExportTests
             seen += batch.Length;
             if (seen == 20_000)
             {
-                foreach (var row in batch.Span)
-                {
-                    early.Add(new WeakReference(row));
-                }
+                Track(batch.Span, early);
             }
             else if (seen == rows - 16)
             {
@@ -169,6 +167,17 @@ public class LedgerExportTests
         // Nothing holds on to rows already handed out: 180,000 rows later, the rows of an early batch are garbage.
         // (A weak reference rather than GC.GetTotalMemory: the heap is shared with the tests running beside this one.)
         Assert.Equal(0, stillAlive);
+    }
+
+    // Not inlined: when the reads complete synchronously, the async loop's frame lives on across batches, and a local
+    // there could still point at the last row tracked.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Track(ReadOnlySpan<VoucherTransaction> rows, List<WeakReference> into)
+    {
+        foreach (var row in rows)
+        {
+            into.Add(new WeakReference(row));
+        }
     }
 
     [PostgresFact]
@@ -189,8 +198,10 @@ public class LedgerExportTests
             }
 
             Assert.Equal(3, batches);
+            // Only this test's schema: the other tests share the database and run beside this one.
             await using var command = db.DataSource.CreateCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT t.id%' AND datname = current_database()");
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT t.id%' AND query LIKE $1 AND datname = current_database()");
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = $"%\"{db.Schema}\".%" });
             Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
         }
     }
