@@ -36,8 +36,17 @@ internal sealed class GzipChunkEncoder : IDisposable
     private const int OsByteOffset = 9;
     private const byte UnknownOs = 255;
 
+    /// <summary>
+    /// zlib-ng's output depends on how the input is cut into calls, not only on the input, so the encoder feeds it in
+    /// blocks of this size counted from the last flush, whatever the size of the writes it is given: the serial and
+    /// the parallel writers, with any buffer sizes, then store the same bytes.
+    /// </summary>
+    internal const int FeedBlockBytes = 64 * 1024;
+
     private readonly int _level;
     private readonly Output _output;
+    private byte[] _block = [];
+    private int _blockCount;
     private GZipStream? _gzip;
     private long _measured;
     private long _pending;
@@ -99,14 +108,33 @@ internal sealed class GzipChunkEncoder : IDisposable
     /// <summary>Compresses <paramref name="data"/> into the member.</summary>
     public void Write(ReadOnlySpan<byte> data)
     {
-        if (data.IsEmpty)
-        {
-            return;
-        }
-
-        _gzip!.Write(data);
+        GZipStream gzip = _gzip!;
         _pending += data.Length;
         _uncompressed += data.Length;
+        while (!data.IsEmpty)
+        {
+            if (_blockCount == 0 && data.Length >= FeedBlockBytes)
+            {
+                // Whole blocks need no copy.
+                gzip.Write(data[..FeedBlockBytes]);
+                data = data[FeedBlockBytes..];
+                continue;
+            }
+
+            if (_block.Length == 0)
+            {
+                _block = ArrayPool<byte>.Shared.Rent(FeedBlockBytes);
+            }
+
+            int taken = Math.Min(data.Length, FeedBlockBytes - _blockCount);
+            data[..taken].CopyTo(_block.AsSpan(_blockCount));
+            _blockCount += taken;
+            data = data[taken..];
+            if (_blockCount == FeedBlockBytes)
+            {
+                FeedBlock();
+            }
+        }
     }
 
     /// <summary>Sync-flushes, so <see cref="Measured"/> is exact for everything fed; nothing happens when nothing is pending.</summary>
@@ -117,6 +145,7 @@ internal sealed class GzipChunkEncoder : IDisposable
             return;
         }
 
+        FeedBlock();
         _gzip!.Flush();
         _measured = _output.Total;
         _pending = 0;
@@ -126,6 +155,7 @@ internal sealed class GzipChunkEncoder : IDisposable
     /// <summary>Ends the member (final block and trailer into <see cref="Target"/>); returns its stored size.</summary>
     public long Finish()
     {
+        FeedBlock();
         GZipStream gzip = _gzip!;
         _gzip = null;
         gzip.Dispose();
@@ -134,11 +164,30 @@ internal sealed class GzipChunkEncoder : IDisposable
         return _output.Total;
     }
 
-    /// <summary>Drops an unfinished member without producing more output.</summary>
-    public void Dispose() => Close();
+    /// <summary>Drops an unfinished member without producing more output, and returns the feed block to its pool.</summary>
+    public void Dispose()
+    {
+        Close();
+        byte[] block = _block;
+        _block = [];
+        if (block.Length != 0)
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    private void FeedBlock()
+    {
+        if (_blockCount > 0)
+        {
+            _gzip!.Write(_block.AsSpan(0, _blockCount));
+            _blockCount = 0;
+        }
+    }
 
     private void Close()
     {
+        _blockCount = 0;
         GZipStream? gzip = _gzip;
         _gzip = null;
         if (gzip is not null)
