@@ -21,6 +21,8 @@ internal static class ExportCommand
         var sinks = new SinkOption();
         var maxBytes = new Option<long?>("--max-chunk-bytes") { Description = "Most bytes a chunk holds, header included (default 67108864)." };
         var maxRows = new Option<long?>("--max-chunk-rows") { Description = "Most records a chunk holds (default: no limit)." };
+        var compress = new Option<string>("--compress") { Description = "none (default) or gzip: store chunks as part-00001.csv.gz; --max-chunk-bytes then bounds the compressed bytes, and the manifest gives both sizes.", DefaultValueFactory = _ => "none" };
+        var compressLevel = new Option<int?>("--compress-level") { Description = $"The gzip level, {ChunkLimits.MinCompressionLevel} (fastest) to {ChunkLimits.MaxCompressionLevel} (smallest); default {ChunkLimits.DefaultCompressionLevel}." };
         var header = new Option<string>("--header") { Description = "labels (Voucherify-style, default) or names (raw field names).", DefaultValueFactory = _ => "labels" };
         var newline = new Option<string>("--newline") { Description = "crlf (default, RFC 4180) or lf.", DefaultValueFactory = _ => "crlf" };
         var delimiter = new Option<string>("--delimiter") { Description = "',' (default), ';', '|' or tab (give 'tab' or '\\t').", DefaultValueFactory = _ => "," };
@@ -33,9 +35,10 @@ internal static class ExportCommand
             Runs a voucher-transactions export (to a folder, or to S3 with --sink s3://bucket/prefix) and prints the final export object as JSON on stdout.
             Exit codes: 0 DONE, 1 ERROR (see "error"), 2 bad input (error JSON on stderr, nothing written), 130 cancelled.
             Example: voucher-export export --source demo:100000 --out exports --parameters '{"order":"created_at","fields":["id","amount","created_at"]}'
+            Example: voucher-export export --source demo:1000000 --out exports --compress gzip --max-chunk-bytes 8388608
             """)
         {
-            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, header, newline, delimiter, bom, guard, quiet, json, sourceOrder,
+            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, compress, compressLevel, header, newline, delimiter, bom, guard, quiet, json, sourceOrder,
         };
         foreach (Option option in sinks.All)
         {
@@ -67,6 +70,13 @@ internal static class ExportCommand
             {
                 MaxChunkBytes = parse.GetValue(maxBytes) ?? ChunkLimits.DefaultMaxChunkBytes,
                 MaxChunkRows = parse.GetValue(maxRows),
+                Compression = parse.GetValue(compress) switch
+                {
+                    "none" => ChunkCompression.None,
+                    "gzip" => ChunkCompression.Gzip,
+                    var other => throw new CliInputException("--compress", $"'{other}' is not none or gzip"),
+                },
+                CompressionLevel = parse.GetValue(compressLevel) ?? ChunkLimits.DefaultCompressionLevel,
             };
             try
             {
@@ -74,7 +84,13 @@ internal static class ExportCommand
             }
             catch (ArgumentOutOfRangeException e)
             {
-                throw new CliInputException(e.ParamName == nameof(ChunkLimits.MaxChunkRows) ? "--max-chunk-rows" : "--max-chunk-bytes", "must be at least 1");
+                throw e.ParamName switch
+                {
+                    nameof(ChunkLimits.MaxChunkRows) => new CliInputException("--max-chunk-rows", "must be at least 1"),
+                    nameof(ChunkLimits.CompressionLevel) => new CliInputException(
+                        "--compress-level", $"must be between {ChunkLimits.MinCompressionLevel} and {ChunkLimits.MaxCompressionLevel}"),
+                    _ => new CliInputException("--max-chunk-bytes", "must be at least 1"),
+                };
             }
 
             ExportParameters exportParameters = ReadParameters(parse.GetValue(parameters));

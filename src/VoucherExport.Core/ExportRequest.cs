@@ -16,7 +16,7 @@ public sealed record ExportRequest
     /// <summary>The CSV dialect.</summary>
     public CsvFormat Csv { get; init; } = CsvFormat.Default;
 
-    /// <summary>The chunk limits.</summary>
+    /// <summary>The chunk limits, and whether chunks are stored gzip-compressed (<see cref="ChunkLimits.Compression"/>).</summary>
     public ChunkLimits Chunks { get; init; } = ChunkLimits.Default;
 
     /// <summary>How rows are sorted when the source does not deliver the order.</summary>

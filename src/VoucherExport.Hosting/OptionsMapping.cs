@@ -31,6 +31,12 @@ internal static class OptionsMapping
         return string.Equals(value, "names", StringComparison.OrdinalIgnoreCase) || string.Equals(value, "labels", StringComparison.OrdinalIgnoreCase);
     }
 
+    public static bool TryCompression(string? value, out ChunkCompression compression)
+    {
+        compression = string.Equals(value, "gzip", StringComparison.OrdinalIgnoreCase) ? ChunkCompression.Gzip : ChunkCompression.None;
+        return compression == ChunkCompression.Gzip || string.Equals(value, "none", StringComparison.OrdinalIgnoreCase);
+    }
+
     public static CsvFormat Csv(VoucherExportOptions options)
     {
         TryDelimiter(options.Delimiter, out char delimiter);
@@ -46,6 +52,15 @@ internal static class OptionsMapping
         }.Validate();
     }
 
-    public static ChunkLimits Chunks(VoucherExportOptions options) =>
-        new ChunkLimits { MaxChunkBytes = options.MaxChunkBytes, MaxChunkRows = options.MaxChunkRows }.Validate();
+    public static ChunkLimits Chunks(VoucherExportOptions options)
+    {
+        TryCompression(options.Compression, out var compression);
+        return new ChunkLimits
+        {
+            MaxChunkBytes = options.MaxChunkBytes,
+            MaxChunkRows = options.MaxChunkRows,
+            Compression = compression,
+            CompressionLevel = options.CompressionLevel,
+        }.Validate();
+    }
 }

@@ -23,6 +23,15 @@ public sealed class VoucherExportOptions
     /// <summary>Most records a chunk holds; default none.</summary>
     public long? MaxChunkRows { get; set; }
 
+    /// <summary>
+    /// How chunks are stored: <c>none</c> (default: plain <c>part-00001.csv</c>, which every consumer opens) or
+    /// <c>gzip</c> (<c>part-00001.csv.gz</c>; <see cref="MaxChunkBytes"/> then bounds the compressed bytes).
+    /// </summary>
+    public string Compression { get; set; } = "none";
+
+    /// <summary>The zlib level of gzip chunks, 1 to 9; default 6 (gzip's own default).</summary>
+    public int CompressionLevel { get; set; } = ChunkLimits.DefaultCompressionLevel;
+
     /// <summary>Field delimiter: <c>,</c> (default), <c>;</c>, <c>|</c> or <c>tab</c>.</summary>
     public string Delimiter { get; set; } = ",";
 

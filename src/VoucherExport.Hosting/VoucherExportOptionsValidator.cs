@@ -31,6 +31,17 @@ internal sealed class VoucherExportOptionsValidator : IValidateOptions<VoucherEx
             failures.Add($"{key}:MaxChunkRows must be at least 1 when set, not {options.MaxChunkRows}");
         }
 
+        if (!OptionsMapping.TryCompression(options.Compression, out _))
+        {
+            failures.Add($"{key}:Compression must be 'none' or 'gzip', not '{options.Compression}'");
+        }
+
+        if (options.CompressionLevel is < ChunkLimits.MinCompressionLevel or > ChunkLimits.MaxCompressionLevel)
+        {
+            failures.Add(
+                $"{key}:CompressionLevel must be between {ChunkLimits.MinCompressionLevel} and {ChunkLimits.MaxCompressionLevel}, not {options.CompressionLevel}");
+        }
+
         if (!OptionsMapping.TryDelimiter(options.Delimiter, out _))
         {
             failures.Add($"{key}:Delimiter must be ',', ';', '|' or 'tab', not '{options.Delimiter}'");

@@ -16,8 +16,12 @@ internal sealed class S3ChunkWriter : IChunkWriter
 
     private const string CsvContentType = "text/csv; charset=utf-8";
 
+    // Stored as gzip, not as a Content-Encoding: a client that transparently decompressed would break the checksum.
+    private const string GzipContentType = "application/gzip";
+
     private readonly S3ChunkSinkFactory _factory;
     private readonly string _key;
+    private readonly string _contentType;
     private readonly int _partSize;
     private readonly int _maxInFlight;
     private readonly CancellationTokenSource _discard = new();
@@ -34,6 +38,7 @@ internal sealed class S3ChunkWriter : IChunkWriter
     {
         _factory = factory;
         _key = key;
+        _contentType = ChunkNames.IsGzip(key) ? GzipContentType : CsvContentType;
         _partSize = (int)factory.Options.PartSize;
         _maxInFlight = factory.Options.MaxPartsInFlight;
     }
@@ -221,7 +226,7 @@ internal sealed class S3ChunkWriter : IChunkWriter
         try
         {
             InitiateMultipartUploadResponse response = await _factory.Client.InitiateMultipartUploadAsync(
-                new InitiateMultipartUploadRequest { BucketName = Bucket, Key = _key, ContentType = CsvContentType },
+                new InitiateMultipartUploadRequest { BucketName = Bucket, Key = _key, ContentType = _contentType },
                 cancellationToken).ConfigureAwait(false);
             return response.UploadId;
         }
@@ -243,7 +248,7 @@ internal sealed class S3ChunkWriter : IChunkWriter
                     Key = _key,
                     InputStream = body,
                     AutoCloseStream = false,
-                    ContentType = CsvContentType,
+                    ContentType = _contentType,
                     UseChunkEncoding = false,
 
                     // A chunk name is published once; a second writer of the same name must fail, not replace it.

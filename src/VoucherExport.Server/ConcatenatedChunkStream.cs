@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using VoucherExport.Chunks;
 
 namespace VoucherExport.Server;
@@ -7,7 +8,8 @@ namespace VoucherExport.Server;
 /// The whole export as one read-only stream: the chunks in order, the repeated preamble (BOM and header) of every chunk
 /// after the first dropped, which by SPEC §5 gives the bytes of the same export written unchunked. Its length comes from the
 /// manifest, and it seeks by opening the chunk that holds the position, so HTTP ranges work across chunk boundaries while
-/// only one chunk is open at a time.
+/// only one chunk is open at a time. A gzip chunk is read through a decompressor, so the stream is CSV either way; seeking
+/// into one decompresses from its start (<see cref="ChunkInfo.UncompressedBytes"/> gives its length).
 /// </summary>
 internal sealed class ConcatenatedChunkStream : Stream
 {
@@ -16,6 +18,7 @@ internal sealed class ConcatenatedChunkStream : Stream
 
     private readonly IChunkSink _sink;
     private readonly string[] _names;
+    private readonly bool[] _gzip;
     private readonly long[] _skip;
     private readonly long[] _start;
     private Stream? _current;
@@ -31,19 +34,22 @@ internal sealed class ConcatenatedChunkStream : Stream
         ArgumentOutOfRangeException.ThrowIfNegative(preambleLength);
         _sink = sink;
         _names = new string[chunks.Count];
+        _gzip = new bool[chunks.Count];
         _skip = new long[chunks.Count];
         _start = new long[chunks.Count + 1];
         for (int i = 0; i < chunks.Count; i++)
         {
             long skip = i == 0 ? 0 : preambleLength;
-            if (chunks[i].Bytes < skip)
+            long csvBytes = chunks[i].CsvBytes;
+            if (csvBytes < skip)
             {
-                throw new InvalidDataException($"{chunks[i].Name} has {chunks[i].Bytes} bytes, fewer than the {skip}-byte header every chunk starts with");
+                throw new InvalidDataException($"{chunks[i].Name} has {csvBytes} bytes of CSV, fewer than the {skip}-byte header every chunk starts with");
             }
 
             _names[i] = chunks[i].Name;
+            _gzip[i] = chunks[i].IsGzip;
             _skip[i] = skip;
-            _start[i + 1] = _start[i] + chunks[i].Bytes - skip;
+            _start[i + 1] = _start[i] + csvBytes - skip;
         }
     }
 
@@ -161,6 +167,11 @@ internal sealed class ConcatenatedChunkStream : Stream
         }
 
         Stream stream = await _sink.OpenReadAsync(_names[part], cancellationToken).ConfigureAwait(false);
+        if (_gzip[part])
+        {
+            stream = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: false);
+        }
+
         long offset = _skip[part] + (_position - _start[part]);
         try
         {

@@ -20,7 +20,13 @@ internal sealed partial class DownloadApi(ExportRegistry registry, DownloadToken
 {
     public const string CsvContentType = "text/csv; charset=utf-8";
 
-    /// <summary>The whole export: the chunks in order with each repeated header dropped.</summary>
+    /// <summary>The type of a gzip-compressed chunk, served as stored (not as a transfer encoding), so its checksum holds.</summary>
+    public const string GzipContentType = "application/gzip";
+
+    /// <summary>
+    /// The whole export: the chunks in order with each repeated header dropped. Compressed chunks are decompressed on
+    /// the way, so the whole export is the same CSV whether its chunks are stored compressed or not.
+    /// </summary>
     public async Task<IResult> ExportAsync(HttpContext context, string exportId)
     {
         using var scope = ServerLog.ExportScope(logger, exportId);
@@ -58,7 +64,7 @@ internal sealed partial class DownloadApi(ExportRegistry registry, DownloadToken
 
         LogDownload(logger, chunk.Name, context.Request.Headers.Range.ToString());
         NoStore(context);
-        return Results.Stream(stream, CsvContentType, $"{exportId}-{chunk.Name}",
+        return Results.Stream(stream, chunk.IsGzip ? GzipContentType : CsvContentType, $"{exportId}-{chunk.Name}",
             entityTag: new EntityTagHeaderValue($"\"{chunk.Sha256}\""), enableRangeProcessing: true);
     }
 

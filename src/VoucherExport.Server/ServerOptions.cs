@@ -97,8 +97,15 @@ public sealed record ServerOptions
         }
         catch (ArgumentOutOfRangeException e)
         {
-            string key = e.ParamName == nameof(ChunkLimits.MaxChunkRows) ? "Exports:MaxChunkRows" : "Exports:MaxChunkBytes";
-            throw new ServerConfigurationException(key, "must be at least 1");
+            throw e.ParamName switch
+            {
+                nameof(ChunkLimits.MaxChunkRows) => new ServerConfigurationException("Exports:MaxChunkRows", "must be at least 1"),
+                nameof(ChunkLimits.CompressionLevel) => new ServerConfigurationException(
+                    "Exports:CompressionLevel",
+                    $"must be between {ChunkLimits.MinCompressionLevel} and {ChunkLimits.MaxCompressionLevel}, not {Chunks.CompressionLevel}"),
+                nameof(ChunkLimits.Compression) => new ServerConfigurationException("Exports:Compression", "must be none or gzip"),
+                _ => new ServerConfigurationException("Exports:MaxChunkBytes", "must be at least 1"),
+            };
         }
 
         ArgumentNullException.ThrowIfNull(Ledger);
@@ -151,6 +158,15 @@ public sealed record ServerOptions
             {
                 MaxChunkBytes = ReadLong(configuration, "Exports:MaxChunkBytes") ?? ChunkLimits.DefaultMaxChunkBytes,
                 MaxChunkRows = ReadLong(configuration, "Exports:MaxChunkRows"),
+                Compression = Text(configuration, "Exports:Compression") switch
+                {
+                    null => ChunkCompression.None,
+                    var none when none.Equals("none", StringComparison.OrdinalIgnoreCase) => ChunkCompression.None,
+                    var gzip when gzip.Equals("gzip", StringComparison.OrdinalIgnoreCase) => ChunkCompression.Gzip,
+                    var other => throw new ServerConfigurationException("Exports:Compression", $"must be none or gzip, not '{other}'"),
+                },
+                CompressionLevel = (int)(ReadLong(configuration, "Exports:CompressionLevel", int.MinValue, int.MaxValue)
+                    ?? ChunkLimits.DefaultCompressionLevel),
             },
             Ledger = ledger,
             Limits = new RequestLimits

@@ -1,9 +1,9 @@
 namespace VoucherExport.Chunks;
 
 /// <summary>One published chunk, as the manifest lists it.</summary>
-/// <param name="Name">The file name, e.g. <c>part-00001.csv</c>.</param>
+/// <param name="Name">The file name, e.g. <c>part-00001.csv</c> (<c>part-00001.csv.gz</c> when compressed).</param>
 /// <param name="Rows">Records in the chunk (header not counted).</param>
-/// <param name="Bytes">Stored bytes, header included.</param>
+/// <param name="Bytes">Stored bytes, header included (compressed bytes for a compressed chunk).</param>
 /// <param name="Sha256">Lowercase hex SHA-256 of the stored bytes.</param>
 /// <param name="FirstCreatedAt">created_at of the first record, or null for an empty chunk.</param>
 /// <param name="LastCreatedAt">created_at of the last record, or null for an empty chunk.</param>
@@ -17,6 +17,22 @@ public sealed record ChunkInfo(
     DateTimeOffset? LastCreatedAt,
     bool Oversize)
 {
+    /// <summary>
+    /// The CSV bytes of a compressed chunk before compression, header included; null for a chunk stored as plain CSV,
+    /// whose CSV size is <see cref="Bytes"/>.
+    /// </summary>
+    public long? UncompressedBytes { get; init; }
+
+    /// <summary>The size of the chunk's CSV, header included: <see cref="UncompressedBytes"/> when compressed, else <see cref="Bytes"/>.</summary>
+    public long CsvBytes => UncompressedBytes ?? Bytes;
+
+    /// <summary>Whether the chunk is stored gzip-compressed (its name ends in <c>.csv.gz</c>).</summary>
+    public bool IsGzip => ChunkNames.IsGzip(Name);
+
     /// <summary>The chunk's name for a 1-based index: <c>part-00001.csv</c>.</summary>
     public static string NameFor(int index) => $"part-{index:D5}.csv";
+
+    /// <summary>The chunk's name for a 1-based index when stored with <paramref name="compression"/>: <c>part-00001.csv.gz</c> for gzip.</summary>
+    public static string NameFor(int index, ChunkCompression compression)
+        => compression == ChunkCompression.Gzip ? $"part-{index:D5}.csv.gz" : NameFor(index);
 }

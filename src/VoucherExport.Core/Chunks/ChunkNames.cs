@@ -12,9 +12,17 @@ internal static class ChunkNames
     /// <summary>Export ids become folder names and key prefixes; longer ids are not ours and would strain path limits.</summary>
     public const int MaxExportIdLength = 128;
 
-    /// <summary>Whether <paramref name="name"/> is a chunk name: <c>part-</c>, five or more digits, <c>.csv</c>.</summary>
+    /// <summary>The suffix of a gzip-compressed chunk.</summary>
+    public const string GzipSuffix = ".csv.gz";
+
+    /// <summary>Whether <paramref name="name"/> is a chunk name: <c>part-</c>, five or more digits, <c>.csv</c> or <c>.csv.gz</c>.</summary>
     public static bool IsChunk(ReadOnlySpan<char> name)
     {
+        if (name.EndsWith(".gz", StringComparison.Ordinal))
+        {
+            name = name[..^3];
+        }
+
         if (!name.StartsWith("part-", StringComparison.Ordinal) || !name.EndsWith(".csv", StringComparison.Ordinal))
         {
             return false;
@@ -24,13 +32,16 @@ internal static class ChunkNames
         return digits.Length >= 5 && !digits.ContainsAnyExceptInRange('0', '9');
     }
 
+    /// <summary>Whether the chunk named <paramref name="name"/> is stored gzip-compressed.</summary>
+    public static bool IsGzip(ReadOnlySpan<char> name) => name.EndsWith(GzipSuffix, StringComparison.Ordinal);
+
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="name"/> is a chunk name.</summary>
     public static void ThrowIfNotChunk(string name, string parameterName)
     {
         ArgumentNullException.ThrowIfNull(name, parameterName);
         if (!IsChunk(name))
         {
-            throw new ArgumentException($"'{name}' is not a chunk name (part-00001.csv, …)", parameterName);
+            throw new ArgumentException($"'{name}' is not a chunk name (part-00001.csv, part-00001.csv.gz, …)", parameterName);
         }
     }
 
@@ -40,7 +51,7 @@ internal static class ChunkNames
         ArgumentNullException.ThrowIfNull(name, parameterName);
         if (name != Manifest && !IsChunk(name))
         {
-            throw new ArgumentException($"'{name}' is neither a chunk name (part-00001.csv, …) nor {Manifest}", parameterName);
+            throw new ArgumentException($"'{name}' is neither a chunk name (part-00001.csv, part-00001.csv.gz, …) nor {Manifest}", parameterName);
         }
     }
 

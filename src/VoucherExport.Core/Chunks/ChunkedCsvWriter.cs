@@ -38,6 +38,11 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private readonly StagingBuffer _staging;
     private readonly IncrementalHash? _hash;
     private readonly ParallelChunkedCsvWriter? _parallel;
+    private readonly ChunkCompression _compression;
+
+    // With compression: the encoder of the open chunk and the compressed bytes waiting for the chunk writer.
+    private readonly GzipChunkEncoder? _gzip;
+    private readonly StagingBuffer? _compressed;
     private readonly List<ChunkInfo> _completed = [];
 
     private State _state;
@@ -94,6 +99,13 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         }
 
         _hash = checksums && _parallel is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        _compression = limits.Compression;
+        if (_parallel is null && _compression == ChunkCompression.Gzip)
+        {
+            // The hash sees the compressed bytes as the encoder produces them: the manifest's sha256 is of the stored file.
+            _compressed = new StagingBuffer(initialBufferSize);
+            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash) { Target = _compressed };
+        }
 
         _sink = sink;
         _records = records;
@@ -115,7 +127,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     /// <summary>Records written so far.</summary>
     public long Rows => _parallel?.Rows ?? Volatile.Read(ref _rows);
 
-    /// <summary>Bytes written so far, preambles included.</summary>
+    /// <summary>Bytes written so far, preambles included (stored bytes: compressed ones with compression).</summary>
     public long Bytes => _parallel?.Bytes ?? Volatile.Read(ref _bytes);
 
     /// <summary>Chunks started so far.</summary>
@@ -218,6 +230,8 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         }
         finally
         {
+            _gzip?.Dispose();
+            _compressed?.Dispose();
             _staging.Dispose();
             _hash?.Dispose();
         }
@@ -331,8 +345,10 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
                 _staging.ReplacePrefix(0, _preamble.Span);
                 OpenChunk(_preamble.Length + length, rows: 1, row.CreatedAt);
             }
-            else if (_chunkBytes + length > _maxBytes || _chunkRows >= _maxRows)
+            else if (_chunkRows >= _maxRows || (_gzip is null ? _chunkBytes + length > _maxBytes : !_gzip.Fits(start + length, _maxBytes)))
             {
+                // With compression, the staged bytes before the record are not in the encoder yet, hence start + length;
+                // RotateAsync measures the encoder and may still take the record into this chunk.
                 _rotationPending = true;
                 _pendingStart = start;
                 _pendingLength = length;
@@ -345,7 +361,10 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
                 _chunkBytes += length;
                 _lastCreatedAt = row.CreatedAt;
                 Volatile.Write(ref _rows, _rows + 1);
-                Volatile.Write(ref _bytes, _bytes + length);
+                if (_gzip is null)
+                {
+                    Volatile.Write(ref _bytes, _bytes + length);
+                }
             }
 
             if (_staging.Count >= _flushThreshold)
@@ -360,6 +379,23 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private async ValueTask RotateAsync(CancellationToken cancellationToken)
     {
         await FlushAsync(_pendingStart, cancellationToken).ConfigureAwait(false);
+        if (_gzip is not null && _chunkRows < _maxRows && _gzip.Pending > 0)
+        {
+            // The bound said no; the exact size after a flush may still say yes.
+            _gzip.Measure();
+            await WriteCompressedAsync(cancellationToken).ConfigureAwait(false);
+            if (_gzip.Fits(_pendingLength, _maxBytes))
+            {
+                _staging.ReplacePrefix(_pendingStart, []);
+                _rotationPending = false;
+                _chunkRows++;
+                _chunkBytes += _pendingLength;
+                _lastCreatedAt = _pendingCreatedAt;
+                Volatile.Write(ref _rows, _rows + 1);
+                return;
+            }
+        }
+
         await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
 
         // The waiting record moves to the front of the buffer, behind a fresh preamble.
@@ -377,7 +413,14 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         _lastCreatedAt = createdAt;
         Volatile.Write(ref _chunks, _chunks + 1);
         Volatile.Write(ref _rows, _rows + rows);
-        Volatile.Write(ref _bytes, _bytes + bytes);
+        if (_gzip is null)
+        {
+            Volatile.Write(ref _bytes, _bytes + bytes);
+        }
+        else
+        {
+            _gzip.Start();
+        }
     }
 
     /// <summary>Hands the first <paramref name="count"/> staged bytes to the open chunk, starting it in the sink if needed.</summary>
@@ -388,15 +431,43 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             return;
         }
 
-        _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks), cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<byte> data = _staging.WrittenMemory[..count];
+        if (_gzip is not null)
+        {
+            _gzip.Write(data.Span);
+            await WriteCompressedAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks), cancellationToken).ConfigureAwait(false);
         _hash?.AppendData(data.Span);
         await _writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Hands the compressed bytes produced so far to the open chunk (they are hashed as the encoder produces them).</summary>
+    private async ValueTask WriteCompressedAsync(CancellationToken cancellationToken)
+    {
+        if (_compressed!.Count == 0)
+        {
+            return;
+        }
+
+        _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks, _compression), cancellationToken).ConfigureAwait(false);
+        await _writer.WriteAsync(_compressed.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _bytes, _bytes + _compressed.Count);
+        _compressed.Clear();
+    }
+
     private async ValueTask CommitChunkAsync(CancellationToken cancellationToken)
     {
-        string name = ChunkInfo.NameFor(_chunks);
+        string name = ChunkInfo.NameFor(_chunks, _compression);
+        long stored = _chunkBytes;
+        if (_gzip is not null)
+        {
+            stored = _gzip.Finish();
+            await WriteCompressedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         _writer ??= await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
         await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
         IChunkWriter committed = _writer;
@@ -406,11 +477,14 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         _completed.Add(new ChunkInfo(
             name,
             _chunkRows,
-            _chunkBytes,
+            stored,
             DigestOf(_hash),
             _firstCreatedAt,
             _lastCreatedAt,
-            Oversize: _chunkBytes > _maxBytes));
+            Oversize: stored > _maxBytes)
+        {
+            UncompressedBytes = _gzip is null ? null : _chunkBytes,
+        });
         _chunkOpen = false;
     }
 

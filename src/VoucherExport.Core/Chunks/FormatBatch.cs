@@ -16,6 +16,8 @@ internal sealed class FormatBatch : IDisposable
     private readonly VoucherTransaction[] _rows;
     private readonly int[] _ends;
     private readonly StagingBuffer _output;
+    private readonly int _compressedInitialSize;
+    private StagingBuffer? _compressed;
     private int _count;
     private ExceptionDispatchInfo? _error;
 
@@ -26,6 +28,9 @@ internal sealed class FormatBatch : IDisposable
         _rows = ArrayPool<VoucherTransaction>.Shared.Rent(capacity);
         _ends = ArrayPool<int>.Shared.Rent(capacity);
         _output = new StagingBuffer(initialBufferSize);
+
+        // Export CSV compresses to well under a quarter; a batch that does not just grows its buffer.
+        _compressedInitialSize = Math.Max(initialBufferSize / 4, 1);
     }
 
     /// <summary>The most rows the batch can hold.</summary>
@@ -57,6 +62,12 @@ internal sealed class FormatBatch : IDisposable
 
     /// <summary>The records, back to back.</summary>
     public ReadOnlyMemory<byte> Records => _output.WrittenMemory;
+
+    /// <summary>
+    /// With compression: the compressed bytes produced while this batch was sealed, which the publish steps write
+    /// (created on first use, so exports without compression never allocate it).
+    /// </summary>
+    public StagingBuffer Compressed => _compressed ??= new StagingBuffer(_compressedInitialSize);
 
     /// <summary>The end offset in <see cref="Records"/> of each record.</summary>
     public ReadOnlySpan<int> Ends => _ends.AsSpan(0, _count);
@@ -112,6 +123,7 @@ internal sealed class FormatBatch : IDisposable
         Formatted = false;
         Sealed = false;
         Steps.Clear();
+        _compressed?.Clear();
     }
 
     /// <summary>Returns the arrays and the buffer to their pools.</summary>
@@ -121,5 +133,6 @@ internal sealed class FormatBatch : IDisposable
         ArrayPool<VoucherTransaction>.Shared.Return(_rows);
         ArrayPool<int>.Shared.Return(_ends);
         _output.Dispose();
+        _compressed?.Dispose();
     }
 }

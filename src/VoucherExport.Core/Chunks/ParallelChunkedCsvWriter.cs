@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading.Tasks.Sources;
@@ -61,6 +62,9 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
     // The chunk being sealed: only the thread holding the seal token touches these.
     private readonly IncrementalHash? _hash;
+    private readonly ChunkCompression _compression;
+    private readonly GzipChunkEncoder? _gzip;
+    private int _compressedWritten;
     private bool _chunkOpen;
     private int _chunkIndex;
     private long _chunkRows;
@@ -88,6 +92,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         _maxWorkers = parallelism - 1;
         _batchBytes = batchBytes;
         _hash = checksums ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        _compression = limits.Compression;
+        if (_compression == ChunkCompression.Gzip)
+        {
+            // Compression is sequential, so it happens while sealing, in order, on whichever thread holds the token.
+            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash);
+        }
 
         // The record writer caches the last date, so each thread that formats gets its own.
         _callerRecords = records;
@@ -106,7 +116,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     /// <summary>Records written so far.</summary>
     public long Rows => Volatile.Read(ref _rows);
 
-    /// <summary>Bytes written so far, preambles included.</summary>
+    /// <summary>Bytes written so far, preambles included (stored bytes: compressed ones with compression).</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Chunks started so far.</summary>
@@ -149,6 +159,13 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         }
 
         // Every batch is sealed and no thread holds the token, so the chunk state is the calling thread's now.
+        ArrayBufferWriter<byte>? tail = null;
+        if (_gzip is not null)
+        {
+            tail = new ArrayBufferWriter<byte>(256);
+            _gzip.Target = tail;
+        }
+
         if (!_chunkOpen)
         {
             // Only an export without rows gets here: it still gets one chunk holding the preamble, so it is a valid CSV.
@@ -156,7 +173,15 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             await OpenAsync(name, cancellationToken).ConfigureAwait(false);
         }
 
-        await CommitAsync(CloseChunk(), cancellationToken).ConfigureAwait(false);
+        ChunkInfo closing = CloseChunk();
+        if (tail is { WrittenCount: > 0 })
+        {
+            // The end of the gzip member: the last block and the trailer.
+            await _writer!.WriteAsync(tail.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _bytes, _bytes + tail.WrittenCount);
+        }
+
+        await CommitAsync(closing, cancellationToken).ConfigureAwait(false);
         return _completed.ToArray();
     }
 
@@ -191,6 +216,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         }
         finally
         {
+            _gzip?.Dispose();
             foreach (FormatBatch batch in _batches)
             {
                 batch.Dispose();
@@ -556,6 +582,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             return;
         }
 
+        if (_gzip is not null)
+        {
+            SealCompressed(batch);
+            return;
+        }
+
         int count = batch.Count;
         ReadOnlyMemory<byte> records = batch.Records;
         ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
@@ -601,6 +633,85 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         AddWrite(batch, segmentStart, records.Length, segmentRows);
     }
 
+    /// <summary>
+    /// <see cref="Seal"/> with compression: the records go through the encoder, and a record that fails the encoder's
+    /// bound gets one more chance against the exact size after a flush before its chunk ends. The write steps point
+    /// into the batch's compressed bytes.
+    /// </summary>
+    private void SealCompressed(FormatBatch batch)
+    {
+        GzipChunkEncoder gzip = _gzip!;
+        int count = batch.Count;
+        ReadOnlySpan<byte> records = batch.Records.Span;
+        ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
+        gzip.Target = batch.Compressed;
+        _compressedWritten = 0;
+
+        if (_chunkOpen && _chunkRows + count <= _maxRows && gzip.Fits(records.Length, _maxBytes))
+        {
+            gzip.Write(records);
+            _chunkRows += count;
+            _chunkBytes += records.Length;
+            _lastCreatedAt = rows[count - 1].CreatedAt;
+            AddCompressedWrite(batch, count);
+            return;
+        }
+
+        ReadOnlySpan<int> ends = batch.Ends;
+        int unfed = 0;
+        int stepRows = 0;
+        int recordStart = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int length = ends[i] - recordStart;
+            DateTimeOffset createdAt = rows[i].CreatedAt;
+            if (!_chunkOpen)
+            {
+                batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
+            }
+            else if (_chunkRows >= _maxRows || !gzip.Fits(recordStart - unfed + length, _maxBytes))
+            {
+                gzip.Write(records[unfed..recordStart]);
+                unfed = recordStart;
+                bool fits = false;
+                if (_chunkRows < _maxRows && gzip.Pending > 0)
+                {
+                    gzip.Measure();
+                    fits = gzip.Fits(length, _maxBytes);
+                }
+
+                if (!fits)
+                {
+                    ChunkInfo closed = CloseChunk();
+                    AddCompressedWrite(batch, stepRows);
+                    stepRows = 0;
+                    batch.Steps.Add(new PublishStep(PublishStepKind.Commit, 0, 0, 0, null, closed));
+                    batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
+                }
+            }
+
+            _chunkRows++;
+            _chunkBytes += length;
+            _lastCreatedAt = createdAt;
+            stepRows++;
+            recordStart = ends[i];
+        }
+
+        gzip.Write(records[unfed..]);
+        AddCompressedWrite(batch, stepRows);
+    }
+
+    /// <summary>Adds a write of the compressed bytes produced since the last one (already hashed by the encoder).</summary>
+    private void AddCompressedWrite(FormatBatch batch, int rows)
+    {
+        int end = batch.Compressed.Count;
+        if (end > _compressedWritten || rows > 0)
+        {
+            batch.Steps.Add(new PublishStep(PublishStepKind.Write, _compressedWritten, end, rows, null, null));
+            _compressedWritten = end;
+        }
+    }
+
     private void AddWrite(FormatBatch batch, int start, int end, int rows)
     {
         if (end > start)
@@ -619,22 +730,36 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         _chunkBytes = _preamble.Length;
         _firstCreatedAt = createdAt;
         _lastCreatedAt = createdAt;
-        _hash?.AppendData(_preamble.Span);
-        return ChunkInfo.NameFor(_chunkIndex);
+        if (_gzip is null)
+        {
+            _hash?.AppendData(_preamble.Span);
+        }
+        else
+        {
+            // The preamble is the start of the compressed stream; the open step writes nothing of its own.
+            _gzip.Start();
+            _gzip.Write(_preamble.Span);
+        }
+
+        return ChunkInfo.NameFor(_chunkIndex, _compression);
     }
 
     /// <summary>Ends the chunk in the seal state; returns it as the manifest will list it.</summary>
     private ChunkInfo CloseChunk()
     {
         _chunkOpen = false;
+        long stored = _gzip?.Finish() ?? _chunkBytes;
         return new ChunkInfo(
-            ChunkInfo.NameFor(_chunkIndex),
+            ChunkInfo.NameFor(_chunkIndex, _compression),
             _chunkRows,
-            _chunkBytes,
+            stored,
             ChunkedCsvWriter.DigestOf(_hash),
             _firstCreatedAt,
             _lastCreatedAt,
-            Oversize: _chunkBytes > _maxBytes);
+            Oversize: stored > _maxBytes)
+        {
+            UncompressedBytes = _gzip is null ? null : _chunkBytes,
+        };
     }
 
     /// <summary>Writes a sealed batch: its steps, in order. Raises the error that stopped its formatting, if any.</summary>
@@ -659,7 +784,8 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                     await OpenAsync(step.Name!, cancellationToken).ConfigureAwait(false);
                     break;
                 case PublishStepKind.Write:
-                    await _writer!.WriteAsync(batch.Records[step.Start..step.End], cancellationToken).ConfigureAwait(false);
+                    ReadOnlyMemory<byte> bytes = _gzip is null ? batch.Records : batch.Compressed.WrittenMemory;
+                    await _writer!.WriteAsync(bytes[step.Start..step.End], cancellationToken).ConfigureAwait(false);
                     Volatile.Write(ref _rows, _rows + step.Rows);
                     Volatile.Write(ref _bytes, _bytes + (step.End - step.Start));
                     break;
@@ -674,8 +800,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     {
         _writer = await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _chunks, _chunks + 1);
-        await _writer.WriteAsync(_preamble, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _bytes, _bytes + _preamble.Length);
+        if (_gzip is null)
+        {
+            await _writer.WriteAsync(_preamble, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _bytes, _bytes + _preamble.Length);
+        }
     }
 
     private async ValueTask CommitAsync(ChunkInfo chunk, CancellationToken cancellationToken)

@@ -6,7 +6,10 @@ namespace VoucherExport.Chunks;
 /// sealed; writing them is then only I/O.
 /// </summary>
 /// <param name="Kind">What to do.</param>
-/// <param name="Start">The first byte of the slice in the batch's records (<see cref="PublishStepKind.Write"/>).</param>
+/// <param name="Start">
+/// The first byte of the slice in the batch's records, or in its compressed bytes when the export is compressed
+/// (<see cref="PublishStepKind.Write"/>).
+/// </param>
 /// <param name="End">The end of the slice (<see cref="PublishStepKind.Write"/>).</param>
 /// <param name="Rows">The records in the slice, for progress (<see cref="PublishStepKind.Write"/>).</param>
 /// <param name="Name">The chunk's name (<see cref="PublishStepKind.Open"/>).</param>

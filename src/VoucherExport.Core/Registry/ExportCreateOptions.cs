@@ -9,7 +9,7 @@ public sealed record ExportCreateOptions
     /// <summary>The CSV dialect, or null for the registry's default.</summary>
     public CsvFormat? Csv { get; init; }
 
-    /// <summary>The chunk limits, or null for the registry's default.</summary>
+    /// <summary>The chunk limits and compression (e.g. gzip chunks), or null for the registry's default.</summary>
     public ChunkLimits? Chunks { get; init; }
 
     /// <summary><c>API</c> (default) or <c>WEBSITE</c>.</summary>

@@ -163,6 +163,9 @@ public static class ExportJson
         writer.WriteString("url", url);
         writer.WriteNumber("rows", chunk.Rows);
         writer.WriteNumber("bytes", chunk.Bytes);
+
+        // Always present, so a consumer reads one field for the CSV size whether the export is compressed or not.
+        writer.WriteNumber("uncompressed_bytes", chunk.CsvBytes);
         writer.WriteString("sha256", chunk.Sha256);
         WriteOptionalTimestamp(writer, "first_created_at", chunk.FirstCreatedAt);
         WriteOptionalTimestamp(writer, "last_created_at", chunk.LastCreatedAt);

@@ -108,7 +108,11 @@ internal static class ExportJsonReader
                 Text(chunk, "sha256", at)!,
                 OptionalTimestamp(chunk, "first_created_at", at),
                 OptionalTimestamp(chunk, "last_created_at", at),
-                chunk.TryGetProperty("oversize", out var oversize) && oversize.ValueKind == JsonValueKind.True);
+                chunk.TryGetProperty("oversize", out var oversize) && oversize.ValueKind == JsonValueKind.True)
+            {
+                // Plain chunks repeat their size there; only a compressed chunk has a size of its own to keep.
+                UncompressedBytes = ChunkNames.IsGzip(Text(chunk, "name", at)) ? Int64(chunk, "uncompressed_bytes", at) : null,
+            };
             chunks.Add(new ExportChunk(info, OptionalText(chunk, "url")));
         }
 

@@ -16,7 +16,7 @@ public sealed record ExportRegistryOptions
     /// <summary>The CSV dialect of exports that do not name one.</summary>
     public CsvFormat Csv { get; init; } = CsvFormat.Default;
 
-    /// <summary>The chunk limits of exports that do not name them.</summary>
+    /// <summary>The chunk limits and compression of exports that do not name them.</summary>
     public ChunkLimits Chunks { get; init; } = ChunkLimits.Default;
 
     /// <summary>How rows are sorted when the source does not deliver the order.</summary>

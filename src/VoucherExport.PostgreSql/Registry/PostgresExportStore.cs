@@ -15,7 +15,8 @@ namespace VoucherExport.PostgreSql;
 public sealed class PostgresExportStore : IExportStore
 {
     private const string Columns =
-        "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks";
+        "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks, "
+        + "e.chunk_compression, e.chunk_compression_level";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresExportStoreOptions _options;
@@ -53,12 +54,13 @@ public sealed class PostgresExportStore : IExportStore
         try
         {
             await ExecuteAsync(
-                $"INSERT INTO {_table} (id, app_id, status, created_at, export, csv, max_chunk_bytes, max_chunk_rows, updated_at) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4)",
+                $"INSERT INTO {_table} (id, app_id, status, created_at, export, csv, max_chunk_bytes, max_chunk_rows, updated_at, "
+                + "chunk_compression, chunk_compression_level) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4, $9, $10)",
                 cancellationToken,
                 Text(export.Id), Text(job.AppId), Text(ExportStateMachine.Name(export.Status)), Instant(Milliseconds(export.CreatedAt)),
                 Json(ExportJson.ToUtf8(export, indented: false)), JsonText(CsvFormatJson.Write(job.Csv)),
-                Int64(job.Chunks.MaxChunkBytes), OptionalInt64(job.Chunks.MaxChunkRows)).ConfigureAwait(false);
+                Int64(job.Chunks.MaxChunkBytes), OptionalInt64(job.Chunks.MaxChunkRows),
+                Text(job.Chunks.Compression == ChunkCompression.Gzip ? "gzip" : "none"), Int32(job.Chunks.CompressionLevel)).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -155,8 +157,8 @@ public sealed class PostgresExportStore : IExportStore
                     }
 
                     ExportJob job = ReadJob(reader);
-                    int attempt = reader.GetInt32(9);
-                    var startedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(10).Ticks, TimeSpan.Zero);
+                    int attempt = reader.GetInt32(11);
+                    var startedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(12).Ticks, TimeSpan.Zero);
                     var lease = new ExportLease(job.AppId, job.Export.Id, owner, attempt, expires);
                     return new ExportClaim(job, lease, startedAt);
                 }
@@ -235,6 +237,8 @@ public sealed class PostgresExportStore : IExportStore
         {
             MaxChunkBytes = reader.GetInt64(4),
             MaxChunkRows = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+            Compression = reader.GetString(9) == "gzip" ? ChunkCompression.Gzip : ChunkCompression.None,
+            CompressionLevel = reader.GetInt32(10),
         }.Validate();
         export = export with
         {

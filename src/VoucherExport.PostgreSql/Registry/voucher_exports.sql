@@ -31,6 +31,12 @@ CREATE TABLE IF NOT EXISTS {schema}.{table} (
     CONSTRAINT {name}_pkey PRIMARY KEY (id)
 );
 
+-- How its chunks are stored ('none' or 'gzip', and the zlib level). Added after the first release, so tables created
+-- before it gain the columns here; the defaults describe every export those tables already hold.
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chunk_compression text COLLATE "C" NOT NULL DEFAULT 'none'
+    CHECK (chunk_compression IN ('none', 'gzip'));
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chunk_compression_level integer NOT NULL DEFAULT 6;
+
 -- GET /v1/exports: one application's exports, newest first.
 CREATE INDEX IF NOT EXISTS {name}_app_created ON {schema}.{table} (app_id, created_at DESC, id);
 -- Claims: only exports that may still run, oldest first.
