@@ -20,12 +20,12 @@ internal sealed class FormatBatch : IDisposable
     private ExceptionDispatchInfo? _error;
 
     /// <summary>A batch of up to <paramref name="capacity"/> rows; its arrays are pooled, so a run allocates them once per process.</summary>
-    public FormatBatch(int capacity, int initialBufferSize)
+    public FormatBatch(int capacity, int initialBufferSize, ArrayPool<byte> pool)
     {
         Capacity = capacity;
         _rows = ArrayPool<VoucherTransaction>.Shared.Rent(capacity);
         _ends = ArrayPool<int>.Shared.Rent(capacity);
-        _output = new StagingBuffer(initialBufferSize);
+        _output = new StagingBuffer(initialBufferSize, pool);
     }
 
     /// <summary>The most rows the batch can hold.</summary>

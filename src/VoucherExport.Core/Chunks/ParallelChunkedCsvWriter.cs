@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading.Tasks.Sources;
@@ -79,7 +80,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private int _chunks;
 
     public ParallelChunkedCsvWriter(
-        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums)
+        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums, ArrayPool<byte> pool)
     {
         _sink = sink;
         _preamble = records.Preamble;
@@ -99,7 +100,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         _batches = new FormatBatch[WindowFor(parallelism)];
         for (int i = 0; i < _batches.Length; i++)
         {
-            _batches[i] = new FormatBatch(MaxBatchRows, batchBytes);
+            _batches[i] = new FormatBatch(MaxBatchRows, batchBytes, pool);
         }
     }
 
