@@ -12,6 +12,7 @@ internal sealed class FaultySource(VoucherTransaction[] rows, int batch = 25) : 
     private readonly TaskCompletionSource _stalled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _open;
     private int _fired;
+    private int _reads;
 
     /// <summary>Whether the rows are in the export's order, so the engine streams them instead of sorting.</summary>
     public bool Ordered { get; init; }
@@ -34,6 +35,9 @@ internal sealed class FaultySource(VoucherTransaction[] rows, int batch = 25) : 
 
     public Task Stalled => _stalled.Task;
 
+    /// <summary>Reads started.</summary>
+    public int Reads => Volatile.Read(ref _reads);
+
     /// <summary>Readers started and not yet disposed.</summary>
     public int OpenReaders => Volatile.Read(ref _open);
 
@@ -43,6 +47,7 @@ internal sealed class FaultySource(VoucherTransaction[] rows, int batch = 25) : 
         TransactionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref _reads);
         try
         {
             bool fire = Times is null || Interlocked.Increment(ref _fired) <= Times;
