@@ -18,7 +18,7 @@ internal sealed class FaultyExportStore(int failAtWrite, int times, Func<Excepti
     public int Writes => Volatile.Read(ref _writes);
 
     /// <summary>Faults injected so far.</summary>
-    public int Fired => Volatile.Read(ref _fired);
+    public int Fired => Math.Min(Volatile.Read(ref _fired), times);
 
     public bool IsShared => Inner.IsShared;
 
