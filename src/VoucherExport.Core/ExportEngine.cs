@@ -50,10 +50,10 @@ public static class ExportEngine
         try
         {
             IReadOnlyList<ChunkInfo> chunks;
-            var writer = new ChunkedCsvWriter(sink, request.Chunks, records, request.Parallelism);
+            var writer = new ChunkedCsvWriter(sink, request.Chunks, records, request.Parallelism, request.BufferPool);
             await using (writer.ConfigureAwait(false))
             {
-                var rows = new RowPipeline(writer, predicate, progress);
+                var rows = new RowPipeline(writer, predicate, progress, request.BufferPool);
                 if (pushdown.OrderApplied)
                 {
                     chunks = await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
@@ -114,7 +114,8 @@ public static class ExportEngine
     }
 
     /// <summary>The synchronous per-batch loop: filter into a pooled scratch array, then format.</summary>
-    private sealed class RowPipeline(ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress)
+    private sealed class RowPipeline(
+        ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress, ArrayPool<byte> pool)
     {
         private const int WriteBatch = 1024;
 
@@ -172,7 +173,7 @@ public static class ExportEngine
         public async Task<IReadOnlyList<ChunkInfo>> SortThenWriteAsync(
             ITransactionSource source, TransactionQuery query, SortOptions options, CancellationToken cancellationToken)
         {
-            var sorter = new ExternalSorter(options, query.Order);
+            var sorter = new ExternalSorter(options, query.Order, pool);
             await using (sorter.ConfigureAwait(false))
             {
                 using (Activity? sorting = ExportStage.Start(ExportStage.Sort))

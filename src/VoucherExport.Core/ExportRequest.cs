@@ -1,3 +1,4 @@
+using System.Buffers;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
 using VoucherExport.Ordering;
@@ -43,6 +44,17 @@ public sealed record ExportRequest
             field = value;
         }
     } = ChunkedCsvWriter.DefaultParallelism;
+
+    /// <summary>
+    /// Where the run rents its byte buffers (chunk staging, parallel batches, sort runs); default
+    /// <see cref="ArrayPool{T}.Shared"/>, so buffers are reused across exports. Every buffer rented is returned when
+    /// the run ends, whether it succeeded, failed or was cancelled; tests pass a recording pool to prove it.
+    /// </summary>
+    public ArrayPool<byte> BufferPool
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(value), "BufferPool must not be null");
+    } = ArrayPool<byte>.Shared;
 
     /// <summary>A new request for <paramref name="parameters"/> with a fresh export id.</summary>
     public static ExportRequest For(ExportParameters parameters, TimeProvider? time = null)

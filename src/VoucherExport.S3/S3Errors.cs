@@ -22,6 +22,11 @@ internal static class S3Errors
         string answer = e is AmazonS3Exception s3
             ? $"{(int)s3.StatusCode} {s3.ErrorCode}{(string.IsNullOrEmpty(s3.Message) ? "" : ": " + s3.Message)}"
             : e.Message;
-        return new IOException($"S3 {operation} of s3://{bucket}/{key} failed: {answer}", e);
+        var failure = new IOException($"S3 {operation} of s3://{bucket}/{key} failed: {answer}", e);
+
+        // A 4xx other than a timeout or throttling (denied, no such bucket) fails again on a rerun; 5xx and network faults may not.
+        bool permanent = e is AmazonServiceException { StatusCode: var status } && (int)status is >= 400 and < 500
+            && status is not (HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests);
+        return permanent ? Registry.TransientFaults.Mark(failure, transient: false) : failure;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using VoucherExport.Csv;
@@ -69,10 +70,13 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// With several threads, the calling thread formats with <paramref name="records"/> and each worker with a record
-    /// writer of its own made from the same dialect and columns, since a record writer is not thread-safe.
+    /// writer of its own made from the same dialect and columns, since a record writer is not thread-safe. Staging
+    /// buffers are rented from <paramref name="bufferPool"/> (null: <see cref="ArrayPool{T}.Shared"/>) and all returned
+    /// when the writer is disposed, whether it completed, failed or was cancelled.
     /// </remarks>
-    public ChunkedCsvWriter(IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism = DefaultParallelism)
-        : this(sink, limits, records, DefaultFlushThreshold, DefaultFlushThreshold + (DefaultFlushThreshold / 4), parallelism)
+    public ChunkedCsvWriter(
+        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism = DefaultParallelism, ArrayPool<byte>? bufferPool = null)
+        : this(sink, limits, records, DefaultFlushThreshold, DefaultFlushThreshold + (DefaultFlushThreshold / 4), parallelism, bufferPool)
     {
     }
 
@@ -81,7 +85,13 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     /// flush and grow paths on every row. With several threads the flush threshold is the byte size batches aim at.
     /// </summary>
     internal ChunkedCsvWriter(
-        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int flushThreshold, int initialBufferSize, int parallelism = DefaultParallelism)
+        IChunkSink sink,
+        ChunkLimits limits,
+        CsvRecordWriter records,
+        int flushThreshold,
+        int initialBufferSize,
+        int parallelism = DefaultParallelism,
+        ArrayPool<byte>? bufferPool = null)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(limits);
@@ -90,12 +100,13 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(initialBufferSize, 1);
         ThrowIfBadParallelism(parallelism);
         limits.Validate();
+        bufferPool ??= ArrayPool<byte>.Shared;
 
         // Only the benchmarks' discarding sinks skip checksums, so the single-core figure measures formatting alone.
         bool checksums = sink is not IUnhashedChunkSink;
         if (parallelism > 1)
         {
-            _parallel = new ParallelChunkedCsvWriter(sink, limits, records, parallelism, flushThreshold, checksums);
+            _parallel = new ParallelChunkedCsvWriter(sink, limits, records, parallelism, flushThreshold, checksums, bufferPool);
         }
 
         _hash = checksums && _parallel is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
@@ -103,8 +114,8 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         if (_parallel is null && _compression == ChunkCompression.Gzip)
         {
             // The hash sees the compressed bytes as the encoder produces them: the manifest's sha256 is of the stored file.
-            _compressed = new StagingBuffer(initialBufferSize);
-            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash) { Target = _compressed };
+            _compressed = new StagingBuffer(initialBufferSize, bufferPool);
+            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash, bufferPool) { Target = _compressed };
         }
 
         _sink = sink;
@@ -113,7 +124,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         _maxBytes = limits.MaxChunkBytes;
         _maxRows = limits.MaxChunkRows ?? long.MaxValue;
         _flushThreshold = flushThreshold;
-        _staging = new StagingBuffer(_parallel is null ? initialBufferSize : 1);
+        _staging = new StagingBuffer(_parallel is null ? initialBufferSize : 1, bufferPool);
     }
 
     private enum State
@@ -222,18 +233,24 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             {
                 await writer.DisposeAsync().ConfigureAwait(false);
             }
-
-            if (_parallel is not null)
-            {
-                await _parallel.DisposeAsync().ConfigureAwait(false);
-            }
         }
         finally
         {
-            _gzip?.Dispose();
-            _compressed?.Dispose();
-            _staging.Dispose();
-            _hash?.Dispose();
+            try
+            {
+                // Even when discarding the open chunk failed: the parallel body still holds its batches' buffers.
+                if (_parallel is not null)
+                {
+                    await _parallel.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _gzip?.Dispose();
+                _compressed?.Dispose();
+                _staging.Dispose();
+                _hash?.Dispose();
+            }
         }
     }
 

@@ -16,18 +16,20 @@ internal sealed class FormatBatch : IDisposable
     private readonly VoucherTransaction[] _rows;
     private readonly int[] _ends;
     private readonly StagingBuffer _output;
+    private readonly ArrayPool<byte> _pool;
     private readonly int _compressedInitialSize;
     private StagingBuffer? _compressed;
     private int _count;
     private ExceptionDispatchInfo? _error;
 
     /// <summary>A batch of up to <paramref name="capacity"/> rows; its arrays are pooled, so a run allocates them once per process.</summary>
-    public FormatBatch(int capacity, int initialBufferSize)
+    public FormatBatch(int capacity, int initialBufferSize, ArrayPool<byte> pool)
     {
         Capacity = capacity;
         _rows = ArrayPool<VoucherTransaction>.Shared.Rent(capacity);
         _ends = ArrayPool<int>.Shared.Rent(capacity);
-        _output = new StagingBuffer(initialBufferSize);
+        _output = new StagingBuffer(initialBufferSize, pool);
+        _pool = pool;
 
         // Export CSV compresses to well under a quarter; a batch that does not just grows its buffer.
         _compressedInitialSize = Math.Max(initialBufferSize / 4, 1);
@@ -67,7 +69,7 @@ internal sealed class FormatBatch : IDisposable
     /// With compression: the compressed bytes produced while this batch was sealed, which the publish steps write
     /// (created on first use, so exports without compression never allocate it).
     /// </summary>
-    public StagingBuffer Compressed => _compressed ??= new StagingBuffer(_compressedInitialSize);
+    public StagingBuffer Compressed => _compressed ??= new StagingBuffer(_compressedInitialSize, _pool);
 
     /// <summary>The end offset in <see cref="Records"/> of each record.</summary>
     public ReadOnlySpan<int> Ends => _ends.AsSpan(0, _count);

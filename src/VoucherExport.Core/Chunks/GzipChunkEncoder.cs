@@ -45,6 +45,7 @@ internal sealed class GzipChunkEncoder : IDisposable
 
     private readonly int _level;
     private readonly Output _output;
+    private readonly ArrayPool<byte> _pool;
     private byte[] _block = [];
     private int _blockCount;
     private GZipStream? _gzip;
@@ -52,9 +53,10 @@ internal sealed class GzipChunkEncoder : IDisposable
     private long _pending;
     private long _uncompressed;
 
-    public GzipChunkEncoder(int level, IncrementalHash? hash)
+    public GzipChunkEncoder(int level, IncrementalHash? hash, ArrayPool<byte>? pool = null)
     {
         _level = level;
+        _pool = pool ?? ArrayPool<byte>.Shared;
         _output = new Output(hash);
     }
 
@@ -123,7 +125,7 @@ internal sealed class GzipChunkEncoder : IDisposable
 
             if (_block.Length == 0)
             {
-                _block = ArrayPool<byte>.Shared.Rent(FeedBlockBytes);
+                _block = _pool.Rent(FeedBlockBytes);
             }
 
             int taken = Math.Min(data.Length, FeedBlockBytes - _blockCount);
@@ -172,7 +174,7 @@ internal sealed class GzipChunkEncoder : IDisposable
         _block = [];
         if (block.Length != 0)
         {
-            ArrayPool<byte>.Shared.Return(block);
+            _pool.Return(block);
         }
     }
 

@@ -83,7 +83,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private int _chunks;
 
     public ParallelChunkedCsvWriter(
-        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums)
+        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums, ArrayPool<byte> pool)
     {
         _sink = sink;
         _preamble = records.Preamble;
@@ -96,7 +96,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         if (_compression == ChunkCompression.Gzip)
         {
             // Compression is sequential, so it happens while sealing, in order, on whichever thread holds the token.
-            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash);
+            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash, pool);
         }
 
         // The record writer caches the last date, so each thread that formats gets its own.
@@ -109,7 +109,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         _batches = new FormatBatch[WindowFor(parallelism)];
         for (int i = 0; i < _batches.Length; i++)
         {
-            _batches[i] = new FormatBatch(MaxBatchRows, batchBytes);
+            _batches[i] = new FormatBatch(MaxBatchRows, batchBytes, pool);
         }
     }
 

@@ -10,14 +10,16 @@ namespace VoucherExport.Chunks;
 internal sealed class StagingBuffer : IBufferWriter<byte>, IDisposable
 {
     private readonly int _initialCapacity;
+    private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private int _count;
     private bool _disposed;
 
-    public StagingBuffer(int initialCapacity)
+    public StagingBuffer(int initialCapacity, ArrayPool<byte> pool)
     {
         _initialCapacity = Math.Max(initialCapacity, 1);
-        _buffer = ArrayPool<byte>.Shared.Rent(_initialCapacity);
+        _pool = pool;
+        _buffer = pool.Rent(_initialCapacity);
     }
 
     /// <summary>Bytes written and not yet cleared.</summary>
@@ -60,8 +62,8 @@ internal sealed class StagingBuffer : IBufferWriter<byte>, IDisposable
         _count = 0;
         if (_buffer.Length > 4 * _initialCapacity)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(_initialCapacity);
+            _pool.Return(_buffer);
+            _buffer = _pool.Rent(_initialCapacity);
         }
     }
 
@@ -90,7 +92,7 @@ internal sealed class StagingBuffer : IBufferWriter<byte>, IDisposable
         _count = 0;
         if (buffer.Length != 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
     }
 
@@ -113,13 +115,13 @@ internal sealed class StagingBuffer : IBufferWriter<byte>, IDisposable
 
         long doubled = Math.Max(2L * _buffer.Length, _initialCapacity);
         int size = (int)Math.Min(Math.Max(doubled, needed), Array.MaxLength);
-        byte[] larger = ArrayPool<byte>.Shared.Rent(size);
+        byte[] larger = _pool.Rent(size);
         _buffer.AsSpan(0, _count).CopyTo(larger);
         byte[] old = _buffer;
         _buffer = larger;
         if (old.Length != 0)
         {
-            ArrayPool<byte>.Shared.Return(old);
+            _pool.Return(old);
         }
     }
 }

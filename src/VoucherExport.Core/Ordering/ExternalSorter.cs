@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
@@ -21,14 +22,16 @@ internal sealed class ExternalSorter : IAsyncDisposable
     private readonly SpillSpace _space;
     private readonly List<SortedRun> _runs = [];
     private readonly RunStringCache _strings = new();
+    private readonly ArrayPool<byte> _pool;
 
-    public ExternalSorter(SortOptions options, ExportOrder order)
+    public ExternalSorter(SortOptions options, ExportOrder order, ArrayPool<byte>? pool = null)
     {
+        _pool = pool ?? ArrayPool<byte>.Shared;
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _sign = order == ExportOrder.CreatedAtAscending ? 1 : -1;
         _maxMergeWidth = options.MaxMergeWidth;
-        _memory = new RunMemory(options.MemoryBudgetBytes);
+        _memory = new RunMemory(options.MemoryBudgetBytes, _pool);
         _space = new SpillSpace(options);
     }
 
@@ -50,7 +53,7 @@ internal sealed class ExternalSorter : IAsyncDisposable
         }
 
         _memory.Sort(_sign);
-        using var writer = new RunWriter(_space);
+        using var writer = new RunWriter(_space, _pool);
         for (int i = 0; i < _memory.Count; i++)
         {
             await writer.WriteAsync(_memory.Record(i), cancellationToken).ConfigureAwait(false);
@@ -126,7 +129,7 @@ internal sealed class ExternalSorter : IAsyncDisposable
         List<SortedRun> inputs = _runs.GetRange(0, _maxMergeWidth);
         SortedRun merged;
         using (RunMerge merge = Open(inputs))
-        using (var writer = new RunWriter(_space))
+        using (var writer = new RunWriter(_space, _pool))
         {
             while (await merge.NextAsync(cancellationToken).ConfigureAwait(false) is { } reader)
             {

@@ -18,6 +18,7 @@ internal sealed class RunMemory
     private const int MinReadBufferBytes = 4096;
 
     private readonly long _budget;
+    private readonly ArrayPool<byte> _pool;
     private readonly int _segmentSize;
     private readonly List<byte[]> _segments = [];
     private readonly List<byte[]> _large = [];
@@ -27,9 +28,10 @@ internal sealed class RunMemory
     private Entry[] _entries = new Entry[1024];
     private int _count;
 
-    public RunMemory(long budget)
+    public RunMemory(long budget, ArrayPool<byte> pool)
     {
         _budget = budget;
+        _pool = pool;
         _segmentSize = (int)Math.Clamp(budget / 16, MinReadBufferBytes, MaxSegmentBytes);
     }
 
@@ -121,7 +123,7 @@ internal sealed class RunMemory
 
     private bool TryAddLarge(VoucherTransaction row, long max)
     {
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(checked((int)max));
+        byte[] scratch = _pool.Rent(checked((int)max));
         try
         {
             int length = RunRecord.Write(row, scratch);
@@ -138,7 +140,7 @@ internal sealed class RunMemory
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            _pool.Return(scratch);
         }
     }
 

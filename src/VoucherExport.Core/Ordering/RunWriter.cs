@@ -11,16 +11,21 @@ internal sealed class RunWriter : IDisposable
 
     private readonly SafeFileHandle _file;
     private readonly SpillSpace _space;
-    private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+    private readonly ArrayPool<byte> _pool;
+    private byte[]? _buffer;
     private int _used;
     private long _offset;
     private long _rows;
 
-    public RunWriter(SpillSpace space)
+    public RunWriter(SpillSpace space, ArrayPool<byte> pool)
     {
         _space = space;
+        _pool = pool;
         Path = space.NextFile();
         _file = File.OpenHandle(Path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+
+        // Rented only once the file is open: a constructor that throws is never disposed, so nothing may be held yet.
+        _buffer = pool.Rent(BufferBytes);
     }
 
     public string Path { get; }
@@ -52,7 +57,7 @@ internal sealed class RunWriter : IDisposable
         _file.Dispose();
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            _pool.Return(_buffer);
             _buffer = null;
         }
     }

@@ -320,11 +320,30 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         if (!_store.IsShared)
         {
             // Nobody else can ever run what this process's store holds: end it in ERROR rather than leave it SCHEDULED.
-            while (await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, CancellationToken.None)
-                .ConfigureAwait(false) is { } left)
+            // A store that fails here gets a few more tries, then is left as it is: shutting down must not throw.
+            int faults = 0;
+            while (true)
             {
-                var failed = left.Job with { Export = Failed(left.Job.Export, ShutdownError) };
-                await _store.TryFinishAsync(failed, left.Lease, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    if (await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, CancellationToken.None)
+                        .ConfigureAwait(false) is not { } left)
+                    {
+                        break;
+                    }
+
+                    var failed = left.Job with { Export = Failed(left.Job.Export, ShutdownError) };
+                    await _store.TryFinishAsync(failed, left.Lease, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException && ++faults < _options.Retry.MaxAttempts + 2)
+                {
+                    LogShutdownStoreFailed(_logger, ex, faults);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    LogShutdownStoreFailed(_logger, ex, faults);
+                    break;
+                }
             }
 
             Pulse();
@@ -445,21 +464,12 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
         var sinks = new LeaseFencedSinkFactory(_sinks, ct => RenewAsync(run, ct));
         using var telemetry = ExportTelemetryScope.Start(running, claim.Lease.Attempt, _time);
-        VoucherifyError error;
+        ExportJob final;
         try
         {
-            ExportResult result = await ExportEngine.RunAsync(request, _source, sinks, run, cancellationToken)
-                .ConfigureAwait(false);
-            var done = running with { Export = result.Export };
+            ExportResult result = await RunWithRetriesAsync(request, sinks, run, cancellationToken).ConfigureAwait(false);
+            final = running with { Export = result.Export };
             telemetry.Done(result.Result);
-            if (await _store.TryFinishAsync(done, run.Lease, CancellationToken.None).ConfigureAwait(false))
-            {
-                LogDone(_logger, done.Export.Id, result.Result.Rows, result.Result.Bytes, result.Result.Chunks.Count);
-                Notify(done);
-                return done.Export;
-            }
-
-            return await AfterLostLeaseAsync(running).ConfigureAwait(false);
         }
         catch (ExportLeaseLostException)
         {
@@ -479,22 +489,121 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 return running.Export;
             }
 
-            error = Cancelled(run);
+            final = running with { Export = Failed(running.Export, Cancelled(run)) };
+            telemetry.Failed(final.Export.Error!);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            error = ExportErrors.From(ex);
+            VoucherifyError error = ExportErrors.From(ex);
+            if (run.Attempts > 1)
+            {
+                error = error with { Details = $"{error.Details} (gave up after {run.Attempts} attempts)" };
+            }
+
+            final = running with { Export = Failed(running.Export, error) };
+            telemetry.Failed(error);
         }
 
-        telemetry.Failed(error);
-        var failed = running with { Export = Failed(running.Export, error) };
-        if (await _store.TryFinishAsync(failed, run.Lease, CancellationToken.None).ConfigureAwait(false))
+        // A store that fails here throws out of the run: the export stays IN_PROGRESS until its lease runs out, and the
+        // next claim starts it again from nothing. Writing ERROR instead could hide a DONE that the store did record.
+        if (await FinishAsync(final, run).ConfigureAwait(false))
         {
-            LogFailed(_logger, failed.Export.Id, error.Key, error.Details);
-            Notify(failed);
+            if (final.Export.Status == ExportStatus.Done)
+            {
+                ExportResultInfo info = final.Export.Result!;
+                LogDone(_logger, final.Export.Id, info.Rows, info.Bytes, info.Chunks.Count);
+            }
+            else
+            {
+                // The engine skips its clean-up when the store cannot confirm the lease; the export is final and this
+                // run's now, so nothing of it may stay visible.
+                try
+                {
+                    await _sinks.Create(final.Export.Id).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    LogCleanupFailed(_logger, ex, final.Export.Id);
+                }
+
+                LogFailed(_logger, final.Export.Id, final.Export.Error!.Key, final.Export.Error.Details);
+            }
+
+            Notify(final);
+            return final.Export;
         }
 
-        return failed.Export;
+        return final.Export.Status == ExportStatus.Done
+            ? await AfterLostLeaseAsync(running).ConfigureAwait(false)
+            : final.Export;
+    }
+
+    /// <summary>Runs the export, again from nothing after each transient fault, as <see cref="ExportRegistryOptions.Retry"/> says.</summary>
+    private async Task<ExportResult> RunWithRetriesAsync(
+        ExportRequest request, IChunkSinkFactory sinks, ExportRun run, CancellationToken cancellationToken)
+    {
+        ExportRetryOptions retry = _options.Retry;
+        for (int attempt = 1; ; attempt++)
+        {
+            run.Attempts = attempt;
+            try
+            {
+                return await ExportEngine.RunAsync(request, _source, sinks, run, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (attempt < retry.MaxAttempts && !cancellationToken.IsCancellationRequested
+                && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
+            {
+                TimeSpan delay = retry.DelayAfter(attempt);
+                LogRetrying(_logger, ex, request.Export.Id, attempt, retry.MaxAttempts, delay);
+
+                // The engine removed what the attempt wrote unless the store could not confirm the lease then; a retry
+                // must start clean, so it removes again once the lease is confirmed.
+                await DeleteOwnFilesAsync(request.Export.Id, run, cancellationToken).ConfigureAwait(false);
+                run.Report(default);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Removes what this run stored, after confirming it still holds the export; store faults that pass are retried.</summary>
+    private async Task DeleteOwnFilesAsync(string exportId, ExportRun run, CancellationToken cancellationToken)
+    {
+        ExportRetryOptions retry = _options.Retry;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (!await RenewAsync(run, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ExportLeaseLostException();
+                }
+
+                await _sinks.Create(exportId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (attempt < retry.MaxAttempts && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
+            {
+                await Task.Delay(retry.DelayAfter(attempt), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Records the final state, retrying store faults that pass; false when the lease was lost.</summary>
+    private async Task<bool> FinishAsync(ExportJob final, ExportRun run)
+    {
+        ExportRetryOptions retry = _options.Retry;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _store.TryFinishAsync(final, run.Lease, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (attempt < retry.MaxAttempts && TransientFaults.IsTransient(ex) && !_shutdown.IsCancellationRequested)
+            {
+                LogStoreRetrying(_logger, ex, final.Export.Id, attempt, retry.MaxAttempts);
+                await Task.Delay(retry.DelayAfter(attempt), _time, _shutdown.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
     }
 
     // The run no longer holds the export. If the export was deleted, nothing it published may outlive it; if another
@@ -548,6 +657,18 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId} ERROR {ErrorKey}: {ErrorDetails}")]
     private static partial void LogFailed(ILogger logger, string exportId, string errorKey, string? errorDetails);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId}: attempt {Attempt} of {MaxAttempts} failed on a transient fault; retrying from nothing in {Delay}")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, string exportId, int attempt, int maxAttempts, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId}: recording the final state failed (try {Attempt} of {MaxAttempts}); trying again")]
+    private static partial void LogStoreRetrying(ILogger logger, Exception exception, string exportId, int attempt, int maxAttempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down: the export store failed while ending the exports left (fault {Faults})")]
+    private static partial void LogShutdownStoreFailed(ILogger logger, Exception exception, int faults);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Export {ExportId} ERROR: removing its files failed")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception, string exportId);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Export {ExportId}: completion listener {Listener} failed")]
     private static partial void LogListenerFailed(ILogger logger, Exception exception, string exportId, string listener);
 
@@ -587,6 +708,9 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         public TaskCompletionSource<ExportObject?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public volatile bool Deleted;
+
+        /// <summary>Runs of the engine in this claim, the current one included.</summary>
+        public volatile int Attempts;
 
         public ExportProgress Latest
         {

@@ -46,6 +46,13 @@ public sealed record ExportRegistryOptions
     /// </summary>
     public string? WorkerName { get; init; }
 
+    /// <summary>
+    /// How runs that failed on a transient fault are retried; default <see cref="ExportRetryOptions.Default"/> (3 runs,
+    /// 2 s then 4 s apart), so a dropped connection does not fail an audit export, while a lasting fault still ends in
+    /// <c>ERROR</c> within seconds.
+    /// </summary>
+    public ExportRetryOptions Retry { get; init; } = ExportRetryOptions.Default;
+
     /// <summary>The defaults.</summary>
     public static ExportRegistryOptions Default { get; } = new();
 
@@ -56,6 +63,7 @@ public sealed record ExportRegistryOptions
         ArgumentNullException.ThrowIfNull(Csv);
         ArgumentNullException.ThrowIfNull(Chunks);
         ArgumentNullException.ThrowIfNull(Sort);
+        ArgumentNullException.ThrowIfNull(Retry);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LeaseDuration, TimeSpan.Zero, nameof(LeaseDuration));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(HeartbeatInterval, TimeSpan.Zero, nameof(HeartbeatInterval));
         if (HeartbeatInterval * 2 > LeaseDuration)
@@ -74,6 +82,7 @@ public sealed record ExportRegistryOptions
         Csv.Validate();
         Chunks.Validate();
         Sort.Validate();
+        Retry.Validate();
         return this;
     }
 }

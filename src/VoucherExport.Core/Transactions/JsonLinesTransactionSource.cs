@@ -63,7 +63,7 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
         Stream stream = await _open(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes);
+            using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, _options.BufferPool);
             var batch = new VoucherTransaction[_options.BatchSize];
             int count = 0;
             while (true)

@@ -10,19 +10,21 @@ internal sealed class LineBuffer : IDisposable
 {
     private readonly string _source;
     private readonly int _maxLineBytes;
+    private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private int _start;
     private int _end;
 
     /// <summary>Creates a splitter for <paramref name="source"/> (named in errors).</summary>
-    public LineBuffer(string source, int initialBytes, int maxLineBytes)
+    public LineBuffer(string source, int initialBytes, int maxLineBytes, ArrayPool<byte>? pool = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(initialBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLineBytes, Array.MaxLength - 2);
         _source = source;
         _maxLineBytes = maxLineBytes;
-        _buffer = ArrayPool<byte>.Shared.Rent(initialBytes);
+        _pool = pool ?? ArrayPool<byte>.Shared;
+        _buffer = _pool.Rent(initialBytes);
     }
 
     /// <summary>The 1-based physical number of the line last returned by <see cref="TryReadLine"/>.</summary>
@@ -101,9 +103,9 @@ internal sealed class LineBuffer : IDisposable
                 throw TooLong(LineNumber + 1);
             }
 
-            byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(_buffer.Length * 2L, _maxLineBytes + 2L));
+            byte[] larger = _pool.Rent((int)Math.Min(_buffer.Length * 2L, _maxLineBytes + 2L));
             _buffer.AsSpan(_start, pending).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            _pool.Return(_buffer);
             _buffer = larger;
             _start = 0;
             _end = pending;
@@ -131,7 +133,7 @@ internal sealed class LineBuffer : IDisposable
         _start = _end = 0;
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
     }
 
