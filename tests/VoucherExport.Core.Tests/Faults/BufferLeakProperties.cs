@@ -36,8 +36,9 @@ public class BufferLeakProperties
     {
         var fault = (Fault)(faultSeed % 7);
         int parallelism = 1 + (parallelismSeed % 4);
-        var outcome = Run(fault, point.Get, sorted, onDisk, parallelism, 1_500 + (chunkSeed.Get % 40_000));
-        return outcome.ToProperty().Label($"fault {fault} at {point.Get}, sorted {sorted}, disk {onDisk}, threads {parallelism}");
+        bool gzip = chunkSeed.Get % 3 == 0;
+        var outcome = Run(fault, point.Get, sorted, onDisk, parallelism, 1_500 + (chunkSeed.Get % 40_000), gzip: gzip);
+        return outcome.ToProperty().Label($"fault {fault} at {point.Get}, sorted {sorted}, disk {onDisk}, threads {parallelism}, gzip {gzip}");
     }
 
     [Theory]
@@ -45,10 +46,12 @@ public class BufferLeakProperties
     [InlineData(1, true)]
     [InlineData(4, false)]
     [InlineData(4, true)]
-    public void ASuccessfulRunReturnsEveryBufferItRented(int parallelism, bool sorted)
+    [InlineData(1, false, true)]
+    [InlineData(4, true, true)]
+    public void ASuccessfulRunReturnsEveryBufferItRented(int parallelism, bool sorted, bool gzip = false)
     {
         var pool = new RecordingBufferPool();
-        Assert.True(Run(Fault.None, 1, sorted, onDisk: true, parallelism, 4_000, pool));
+        Assert.True(Run(Fault.None, 1, sorted, onDisk: true, parallelism, 4_000, pool, gzip));
 
         // The run did rent from the injected pool (staging, batches, sort runs): the check is not vacuous.
         Assert.True(pool.Rents >= (sorted ? 3 : 1), $"only {pool.Rents} rents");
@@ -69,7 +72,8 @@ public class BufferLeakProperties
         pool.AssertBalanced("JSON Lines source failing on line 2");
     }
 
-    internal static bool Run(Fault fault, int point, bool sorted, bool onDisk, int parallelism, long chunkBytes, RecordingBufferPool? pool = null)
+    internal static bool Run(
+        Fault fault, int point, bool sorted, bool onDisk, int parallelism, long chunkBytes, RecordingBufferPool? pool = null, bool gzip = false)
     {
         pool ??= new RecordingBufferPool();
         using var temp = new TempFolder();
@@ -98,7 +102,7 @@ public class BufferLeakProperties
             storage);
         var request = ExportRequest.For(new ExportParameters(ExportOrder.CreatedAtAscending, TransactionFields.All, null)) with
         {
-            Chunks = new ChunkLimits { MaxChunkBytes = chunkBytes },
+            Chunks = new ChunkLimits { MaxChunkBytes = chunkBytes, Compression = gzip ? ChunkCompression.Gzip : ChunkCompression.None },
             Parallelism = parallelism,
             BufferPool = pool,
             Sort = new SortOptions
