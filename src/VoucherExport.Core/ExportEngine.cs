@@ -65,7 +65,7 @@ public static class ExportEngine
                 progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
             }
 
-            ExportObject done = Finish(request.Export, sink, chunks);
+            ExportObject done = Finish(request.Export, sink, chunks, query.SkippedRows.Count);
             await sink.WriteManifestAsync(ExportJson.ToUtf8(done), cancellationToken).ConfigureAwait(false);
             published = true;
             return new ExportResult(done);
@@ -80,7 +80,7 @@ public static class ExportEngine
         }
     }
 
-    private static ExportObject Finish(ExportObject export, IChunkSink sink, IReadOnlyList<ChunkInfo> chunks)
+    private static ExportObject Finish(ExportObject export, IChunkSink sink, IReadOnlyList<ChunkInfo> chunks, long skippedRows)
     {
         var published = new ExportChunk[chunks.Count];
         long rows = 0, bytes = 0;
@@ -97,7 +97,7 @@ public static class ExportEngine
             Status = ExportStatus.Done,
             Progress = null,
             Error = null,
-            Result = new ExportResultInfo(url, published, rows, bytes),
+            Result = new ExportResultInfo(url, published, rows, bytes) { SkippedRows = skippedRows },
         };
     }
 

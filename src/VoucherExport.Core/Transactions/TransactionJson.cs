@@ -251,15 +251,28 @@ public static class TransactionJson
 
     private static string? ReadText(ref Utf8JsonReader reader, string name) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.String => Text(ref reader, name),
         JsonTokenType.Null => null,
         _ => throw new FormatException($"{name}: expected a string or null"),
     };
 
     private static string ReadRequiredText(ref Utf8JsonReader reader, string name)
         => reader.TokenType == JsonTokenType.String
-            ? reader.GetString()!
+            ? Text(ref reader, name)
             : throw new FormatException($"{name}: expected a string");
+
+    private static string Text(ref Utf8JsonReader reader, string name)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // An escape such as \uD800 names half a surrogate pair: valid JSON syntax, but no text.
+            throw new FormatException($"{name}: the string escapes an unpaired surrogate", ex);
+        }
+    }
 
     private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names)
     {
@@ -275,7 +288,7 @@ public static class TransactionJson
             }
         }
 
-        return reader.GetString()!;
+        return Text(ref reader, "a property name");
     }
 
     private static DateTimeOffset ReadCreatedAt(ref Utf8JsonReader reader)
