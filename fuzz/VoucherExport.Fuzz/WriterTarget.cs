@@ -145,6 +145,8 @@ public sealed class WriterTarget : IFuzzTarget
             Delimiter = format.Delimiter,
             HasHeaders = true,
             MaxBufferSize = 1 << 24,
+            // RFC 4180 has no comments; Sylvan's default ('#') would hide records that start with it. Decoded UTF-8 never holds a lone surrogate.
+            Comment = '\uDFFF',
         });
         Check(reader.FieldCount == fields.Length, $"the header has {reader.FieldCount} fields, not {fields.Length}");
         for (int i = 0; i < fields.Length; i++)

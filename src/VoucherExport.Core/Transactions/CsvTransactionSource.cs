@@ -104,6 +104,10 @@ public sealed class CsvTransactionSource : ITransactionSource
                 HasHeaders = true,
                 MaxBufferSize = _options.MaxRecordChars,
                 OwnsReader = true,
+                // Sylvan reads a line starting with '#' as a comment by default; CSV (RFC 4180) has none, and a record whose
+                // id starts with '#' would be dropped without a word. A lone surrogate never comes out of UTF-8 decoding,
+                // so no record can start with this one.
+                Comment = '\uDFFF',
             };
 
             CsvDataReader csv;
