@@ -216,8 +216,21 @@ public static class TransactionJson
         // The longest known name escaped as \uXXXX throughout is 132 bytes; anything longer is unknown.
         Span<byte> unescaped = stackalloc byte[160];
         return reader.ValueSpan.Length <= unescaped.Length
-            ? Classify(unescaped[..reader.CopyString(unescaped)])
+            ? Classify(unescaped[..Unescape(ref reader, unescaped, "a property name")])
             : Property.None;
+    }
+
+    /// <summary>Copies the current string token unescaped; an escaped unpaired surrogate is a format error, not a crash.</summary>
+    private static int Unescape(ref Utf8JsonReader reader, scoped Span<byte> destination, string name)
+    {
+        try
+        {
+            return reader.CopyString(destination);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"{name}: the string escapes an unpaired surrogate", ex);
+        }
     }
 
     private static Property Classify(ReadOnlySpan<byte> name) => name.Length switch
@@ -298,7 +311,7 @@ public static class TransactionJson
             // Unescaping never lengthens text, so the escaped length bounds the copy.
             Span<byte> unescaped = stackalloc byte[256];
             ReadOnlySpan<byte> text = !reader.ValueIsEscaped ? reader.ValueSpan
-                : reader.ValueSpan.Length <= unescaped.Length ? unescaped[..reader.CopyString(unescaped)]
+                : reader.ValueSpan.Length <= unescaped.Length ? unescaped[..Unescape(ref reader, unescaped, "created_at")]
                 : default;
 
             if (Iso8601.TryParse(text, out DateTimeOffset value))

@@ -27,6 +27,8 @@ public class MalformedRowTests
         { "missing required field", Utf8("""{"id":"vtx_2","type":"T"}"""), "created_at" },
         { "invalid UTF-8", [.. Utf8("""{"id":"vtx_2","type":"T","created_at":"2024-01-01T00:00:01Z","reason":"a"""), 0xC3, 0x28, .. Utf8("\"}")], "UTF-8" },
         { "lone surrogate escape", Utf8("""{"id":"vtx_2","type":"T","created_at":"2024-01-01T00:00:01Z","reason":"\uD800"}"""), "reason" },
+        { "lone surrogate escape in created_at", Utf8("""{"id":"vtx_2","type":"T","created_at":"2024-0\uDC00x"}"""), "created_at" },
+        { "lone surrogate escape in a key", Utf8("""{"id":"vtx_2","type":"T","created_at":"2024-01-01T00:00:01Z","\uDC00":1}"""), "property name" },
     };
 
     /// <summary>CSV: the bad record (line 3, between two good ones), and what the error must say.</summary>
