@@ -15,6 +15,8 @@ internal sealed class CreateRequestReader(RequestLimits limits)
     /// <summary>32 levels: a parameters object nests 6 deep at most; deeper JSON is an attack on the parser, not a request.</summary>
     public const int MaxDepth = 32;
 
+    private const string NotText = "is not text: invalid UTF-8, or an escaped unpaired surrogate (\\uD800-\\uDFFF without its pair)";
+
     private static readonly JsonDocumentOptions s_documentOptions = new()
     {
         // A key given twice is ambiguous (first or last wins?); refuse it instead of guessing.
@@ -72,9 +74,10 @@ internal sealed class CreateRequestReader(RequestLimits limits)
             return null;
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(body, s_documentOptions);
+            document = JsonDocument.Parse(body, s_documentOptions);
         }
         catch (JsonException e)
         {
@@ -84,6 +87,75 @@ internal sealed class CreateRequestReader(RequestLimits limits)
             }
 
             throw ApiException.InvalidPayload("body", $"is not valid JSON: {e.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check decodes every key while parsing; a key that is no text throws there.
+            throw ApiException.InvalidPayload("body (a key)", NotText);
+        }
+
+        if (FirstUndecodable(document.RootElement, "body") is { } where)
+        {
+            document.Dispose();
+            throw ApiException.InvalidPayload(where, NotText);
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// The path of the first string or key that cannot be read as text, or null. JSON syntax allows an escaped lone
+    /// surrogate (<c>"\uDC00"</c>) and the parser does not decode strings; reading one throws, so it is refused here,
+    /// where a 400 can name it, instead of as a 500 deep in a handler.
+    /// </summary>
+    private static string? FirstUndecodable(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Decodes(element.GetString) ? null : path;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (FirstUndecodable(item, $"{path}[{i++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    string name = "";
+                    if (!Decodes(() => name = property.Name))
+                    {
+                        return $"{path} (a key)";
+                    }
+
+                    if (FirstUndecodable(property.Value, $"{path}.{name}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool Decodes(Func<string?> read)
+    {
+        try
+        {
+            read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

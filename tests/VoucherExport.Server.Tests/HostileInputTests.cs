@@ -91,6 +91,28 @@ public partial class HostileInputTests : IAsyncLifetime
         AssertError(response, error, 400, "invalid_payload", "body: nests objects and arrays deeper than 32 levels");
     }
 
+    [Theory]
+    [InlineData("""{"exported_object":"voucher_transactions","parameters":{"filters":{"voucher_id":{"conditions":{"$in":["\uDC00"]}}}}}""", "body.parameters.filters.voucher_id.conditions.$in[0]")]
+    [InlineData("""{"exported_object":"voucher_transactions","parameters":{"fields":["id","\uD800x"]}}""", "body.parameters.fields[1]")]
+    [InlineData("""{"exported_object":"\uDFFF"}""", "body.exported_object")]
+    [InlineData("""{"\uDC00":1}""", "body (a key)")]
+    public async Task AnEscapedUnpairedSurrogateIs400NotA500(string body, string where)
+    {
+        // Found by fuzzing the sources with the escape: valid JSON syntax, but no text, and reading it threw.
+        var (response, error) = await _server.PostAsync("/v1/exports", body);
+
+        AssertError(response, error, 400, "invalid_payload", $"{where}: is not text");
+        await AssertNothingScheduledAsync();
+    }
+
+    [Fact]
+    public async Task AnEscapedUnpairedSurrogateInAScopedCreateIs400()
+    {
+        var (response, error) = await _server.PostAsync("/v1/campaigns/x/transactions/export", """{"parameters":{"order":"\uDC00"}}""");
+
+        AssertError(response, error, 400, "invalid_payload", "body.parameters.order: is not text");
+    }
+
     [Fact]
     public async Task NestingWithinTheLimitIsNotMistakenForTooDeep()
     {

@@ -34,6 +34,12 @@ public static class ExportParametersParser
             ParametersThrow.InvalidPayload(path, "holds text that is not valid UTF-8");
             return null!;
         }
+        catch (InvalidOperationException ex) when (ex.TargetSite?.DeclaringType?.Namespace == "System.Text.Json")
+        {
+            // Valid JSON syntax that is no text: an escaped unpaired surrogate such as \uDC00 (found by fuzzing with the escape).
+            ParametersThrow.InvalidPayload(path, "holds a string that escapes an unpaired surrogate (\\uD800-\\uDFFF without its pair)");
+            return null!;
+        }
     }
 
     private static ExportParameters ParseElement(JsonElement? parameters, string path)
