@@ -11,6 +11,7 @@ public class UnpairedSurrogateTests
     [InlineData("""{"filters":{"amount":{"conditions":{"$is":"\uD800"}}}}""")]
     [InlineData("""{"filters":{"created_at":{"conditions":{"$after":"\uDC00"}}}}""")]
     [InlineData("""{"fields":["id","\uDBFFx"]}""")]
+    [InlineData("""{"\uD800::":["id","f\uD800::ie"]}""")]
     public void IsAnInvalidPayloadNamingTheParameters(string json)
     {
         var ex = Assert.Throws<ExportValidationException>(() => ExportParametersParser.Parse(Encoding.UTF8.GetBytes(json)));
