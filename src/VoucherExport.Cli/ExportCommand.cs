@@ -31,6 +31,7 @@ internal static class ExportCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress on stderr." };
         var json = new Option<bool>("--json") { Description = "Progress as JSON lines on stderr; the final export object as one JSON line on stdout." };
         var sourceOrder = new Option<string?>("--source-order") { Description = "The order a .jsonl ledger is already in (created_at or -created_at): an export in that order streams without sorting, and fails if a row is out of order." };
+        var skipMalformed = new Option<bool>("--skip-malformed") { Description = "Skip ledger rows that cannot be read (bad JSON or cell, missing field, invalid UTF-8, a line over the limit) and count them in result.skipped_rows, instead of failing on the first (the default). Only for .jsonl and .csv ledgers." };
         var command = new Command("export", """
             Runs a voucher-transactions export (to a folder, or to S3 with --sink s3://bucket/prefix) and prints the final export object as JSON on stdout.
             Exit codes: 0 DONE, 1 ERROR (see "error"), 2 bad input (error JSON on stderr, nothing written), 130 cancelled.
@@ -38,7 +39,7 @@ internal static class ExportCommand
             Example: voucher-export export --source demo:1000000 --out exports --compress gzip --max-chunk-bytes 8388608
             """)
         {
-            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, compress, compressLevel, header, newline, delimiter, bom, guard, quiet, json, sourceOrder,
+            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, compress, compressLevel, header, newline, delimiter, bom, guard, quiet, json, sourceOrder, skipMalformed,
         };
         foreach (Option option in sinks.All)
         {
@@ -95,7 +96,8 @@ internal static class ExportCommand
 
             ExportParameters exportParameters = ReadParameters(parse.GetValue(parameters));
             ExportScope scope = ReadScope(parse.GetValue(voucher), parse.GetValue(campaign), parse.GetValue(member));
-            var (ledger, directory, description) = SourceOption.Open(parse.GetValue(source)!, parse.GetValue(vouchers), parse.GetValue(sourceOrder));
+            var (ledger, directory, description) = SourceOption.Open(
+                parse.GetValue(source)!, parse.GetValue(vouchers), parse.GetValue(sourceOrder), parse.GetValue(skipMalformed));
             using SinkOption.Target target = sinks.Open(parse, Environment.GetEnvironmentVariable);
 
             await using var registry = new ExportRegistry(

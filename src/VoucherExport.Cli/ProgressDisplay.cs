@@ -72,7 +72,7 @@ internal sealed class ProgressDisplay
         }
 
         await _output.WriteLineAsync(final.Status == ExportStatus.Done
-            ? string.Create(CultureInfo.InvariantCulture, $"{final.Id}: DONE, {final.Result!.Rows:N0} rows in {final.Result.Chunks.Count} chunks, {_clock.Elapsed.TotalSeconds:N1} s")
+            ? string.Create(CultureInfo.InvariantCulture, $"{final.Id}: DONE, {final.Result!.Rows:N0} rows in {final.Result.Chunks.Count} chunks, {_clock.Elapsed.TotalSeconds:N1} s{(final.Result.SkippedRows > 0 ? $", {final.Result.SkippedRows:N0} malformed ledger rows skipped" : "")}")
             : $"{final.Id}: ERROR, {final.Error?.Details}");
     }
 }

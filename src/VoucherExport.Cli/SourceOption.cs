@@ -8,8 +8,18 @@ namespace VoucherExport.Cli;
 /// <summary>Turns <c>--source</c> and <c>--vouchers</c> into a transaction source and a voucher directory.</summary>
 internal static class SourceOption
 {
-    public static (ITransactionSource Source, IVoucherDirectory Vouchers, string Description) Open(string source, string? vouchersPath, string? sourceOrder = null)
+    public static (ITransactionSource Source, IVoucherDirectory Vouchers, string Description) Open(
+        string source, string? vouchersPath, string? sourceOrder = null, bool skipMalformed = false)
     {
+        MalformedRowPolicy policy = skipMalformed ? MalformedRowPolicy.Skip : MalformedRowPolicy.Fail;
+        bool fileLedger = !source.StartsWith("demo:", StringComparison.Ordinal) && !source.StartsWith("postgres://", StringComparison.Ordinal)
+            && !source.StartsWith("postgresql://", StringComparison.Ordinal) && !source.StartsWith("Host=", StringComparison.OrdinalIgnoreCase);
+        if (skipMalformed && !fileLedger)
+        {
+            // The demo and PostgreSQL ledgers have typed rows: there is nothing malformed to skip.
+            throw new CliInputException("--skip-malformed", "applies only to a .jsonl or .csv ledger");
+        }
+
         ExportOrder? declared = sourceOrder switch
         {
             null => null,
@@ -63,8 +73,8 @@ internal static class SourceOption
         }
 
         ITransactionSource opened = source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
-            ? new CsvTransactionSource(source)
-            : new JsonLinesTransactionSource(source, new JsonLinesSourceOptions { DeclaredOrder = declared });
+            ? new CsvTransactionSource(source, new CsvSourceOptions { MalformedRows = policy })
+            : new JsonLinesTransactionSource(source, new JsonLinesSourceOptions { DeclaredOrder = declared, MalformedRows = policy });
         return (opened, directory, source);
     }
 

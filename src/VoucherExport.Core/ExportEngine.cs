@@ -66,7 +66,7 @@ public static class ExportEngine
                 progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
             }
 
-            ExportObject done = Finish(request.Export, sink, chunks);
+            ExportObject done = Finish(request.Export, sink, chunks, query.SkippedRows.Count);
             using (Activity? stage = ExportStage.Start(ExportStage.Manifest))
             {
                 try
@@ -92,7 +92,7 @@ public static class ExportEngine
         }
     }
 
-    private static ExportObject Finish(ExportObject export, IChunkSink sink, IReadOnlyList<ChunkInfo> chunks)
+    private static ExportObject Finish(ExportObject export, IChunkSink sink, IReadOnlyList<ChunkInfo> chunks, long skippedRows)
     {
         var published = new ExportChunk[chunks.Count];
         long rows = 0, bytes = 0;
@@ -109,7 +109,7 @@ public static class ExportEngine
             Status = ExportStatus.Done,
             Progress = null,
             Error = null,
-            Result = new ExportResultInfo(url, published, rows, bytes),
+            Result = new ExportResultInfo(url, published, rows, bytes) { SkippedRows = skippedRows },
         };
     }
 

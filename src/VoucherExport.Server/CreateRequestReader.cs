@@ -1,26 +1,37 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using VoucherExport.Parameters;
 
 namespace VoucherExport.Server;
 
 /// <summary>
-/// Reads the JSON body of a create request within <see cref="RequestLimits"/>: the size before parsing, then the number
-/// of filter conditions and the length of value lists before the registry validates the parameters.
+/// Reads the JSON body of a create request within <see cref="RequestLimits"/>: the media type and size before parsing, the
+/// nesting depth while parsing, then the number of filter conditions and the length of value lists before the registry
+/// validates the parameters.
 /// </summary>
 internal sealed class CreateRequestReader(RequestLimits limits)
 {
+    /// <summary>32 levels: a parameters object nests 6 deep at most; deeper JSON is an attack on the parser, not a request.</summary>
+    public const int MaxDepth = 32;
+
+    private const string NotText = "is not text: invalid UTF-8, or an escaped unpaired surrogate (\\uD800-\\uDFFF without its pair)";
+
     private static readonly JsonDocumentOptions s_documentOptions = new()
     {
         // A key given twice is ambiguous (first or last wins?); refuse it instead of guessing.
         AllowDuplicateProperties = false,
-        MaxDepth = 32,
+        MaxDepth = MaxDepth,
     };
 
-    /// <summary>The body's bytes (empty when there is none); 400 when it is larger than the limit.</summary>
+    /// <summary>
+    /// The body's bytes (empty when there is none); 415 when it is declared as something other than UTF-8 JSON, 413 when it
+    /// is larger than the limit.
+    /// </summary>
     public async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        CheckMediaType(request.ContentType);
         int max = limits.MaxBodyBytes;
         if (request.ContentLength is long declared && declared > max)
         {
@@ -63,14 +74,163 @@ internal sealed class CreateRequestReader(RequestLimits limits)
             return null;
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(body, s_documentOptions);
+            document = JsonDocument.Parse(body, s_documentOptions);
         }
         catch (JsonException e)
         {
+            if (Depth(body) > MaxDepth)
+            {
+                throw ApiException.InvalidPayload("body", $"nests objects and arrays deeper than {MaxDepth} levels, the most the server reads");
+            }
+
             throw ApiException.InvalidPayload("body", $"is not valid JSON: {e.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-key check decodes every key while parsing; a key that is no text throws there.
+            throw ApiException.InvalidPayload("body (a key)", NotText);
+        }
+
+        if (FirstUndecodable(document.RootElement, "body") is { } where)
+        {
+            document.Dispose();
+            throw ApiException.InvalidPayload(where, NotText);
+        }
+
+        return document;
+    }
+
+    /// <summary>
+    /// The path of the first string or key that cannot be read as text, or null. JSON syntax allows an escaped lone
+    /// surrogate (<c>"\uDC00"</c>) and the parser does not decode strings; reading one throws, so it is refused here,
+    /// where a 400 can name it, instead of as a 500 deep in a handler.
+    /// </summary>
+    private static string? FirstUndecodable(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Decodes(element.GetString) ? null : path;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    if (FirstUndecodable(item, $"{path}[{i++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    string name = "";
+                    if (!Decodes(() => name = property.Name))
+                    {
+                        return $"{path} (a key)";
+                    }
+
+                    if (FirstUndecodable(property.Value, $"{path}.{name}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static bool Decodes(Func<string?> read)
+    {
+        try
+        {
+            read();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a body declared as form data, XML, or JSON in another charset (415). No Content-Type, JSON, <c>*/*+json</c> and
+    /// <c>text/plain</c> (what many HTTP clients send for a string body) are read as UTF-8 JSON.
+    /// </summary>
+    private static void CheckMediaType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return;
+        }
+
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType.Value is not { } type)
+        {
+            throw UnsupportedMediaType(contentType, "is not a media type");
+        }
+
+        bool json = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)
+            || type.Equals("text/plain", StringComparison.OrdinalIgnoreCase);
+        if (!json)
+        {
+            throw UnsupportedMediaType(contentType, "is not JSON; send Content-Type: application/json");
+        }
+
+        if (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            && !media.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw UnsupportedMediaType(contentType, "names a charset other than UTF-8, the only one the server reads");
+        }
+    }
+
+    private static ApiException UnsupportedMediaType(string contentType, string problem)
+    {
+        // The header is echoed inside a JSON string only (escaped there), and cut short so a huge header cannot bloat the answer.
+        string shown = contentType.Length <= 100 ? contentType : string.Concat(contentType.AsSpan(0, 100), "…");
+        return new(new VoucherifyError(415, "unsupported_media_type", "Unsupported media type", $"Content-Type: '{shown}' {problem}"));
+    }
+
+    /// <summary>The deepest nesting of objects and arrays, strings skipped (only asked once parsing has failed).</summary>
+    private static int Depth(ReadOnlySpan<byte> json)
+    {
+        int depth = 0, deepest = 0;
+        bool inString = false;
+        for (int i = 0; i < json.Length; i++)
+        {
+            byte b = json[i];
+            if (inString)
+            {
+                if (b == '\\')
+                {
+                    i++;
+                }
+                else if (b == '"')
+                {
+                    inString = false;
+                }
+            }
+            else if (b == '"')
+            {
+                inString = true;
+            }
+            else if (b is (byte)'{' or (byte)'[')
+            {
+                deepest = Math.Max(deepest, ++depth);
+            }
+            else if (b is (byte)'}' or (byte)']')
+            {
+                depth--;
+            }
+        }
+
+        return deepest;
     }
 
     /// <summary>
@@ -167,6 +327,6 @@ internal sealed class CreateRequestReader(RequestLimits limits)
         }
     }
 
-    private ApiException TooLarge(string size) => ApiException.InvalidPayload(
-        "body", $"is {size} bytes; the server accepts at most {limits.MaxBodyBytes} bytes (server limit Limits:MaxBodyBytes)");
+    private ApiException TooLarge(string size) => new(new VoucherifyError(413, "payload_too_large", "Payload too large",
+        $"body: is {size} bytes; the server accepts at most {limits.MaxBodyBytes} bytes (server limit Limits:MaxBodyBytes)"));
 }

@@ -34,6 +34,11 @@ internal sealed partial class ExportWatcher(ExportRegistry registry, IHostApplic
                     break;
                 case { Status: ExportStatus.Done, Result: { } result }:
                     LogDone(logger, result.Rows, result.Bytes, result.Chunks.Count);
+                    if (result.SkippedRows > 0)
+                    {
+                        LogSkipped(logger, result.SkippedRows);
+                    }
+
                     break;
                 case { Error: { } error }:
                     LogFailed(logger, error.Key, error.Details);
@@ -55,6 +60,9 @@ internal sealed partial class ExportWatcher(ExportRegistry registry, IHostApplic
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunk(s)")]
     private static partial void LogDone(ILogger logger, long rows, long bytes, int chunks);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Export DONE without {Skipped} malformed ledger row(s) (Ledger:MalformedRows is Skip; result.skipped_rows)")]
+    private static partial void LogSkipped(ILogger logger, long skipped);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Export ERROR: {Key}: {Details}")]
     private static partial void LogFailed(ILogger logger, string key, string? details);

@@ -31,7 +31,7 @@ internal static class LedgerFactory
             }
         }
 
-        var source = new JsonLinesTransactionSource(options.Path, new JsonLinesSourceOptions { DeclaredOrder = options.DeclaredOrder });
+        var source = new JsonLinesTransactionSource(options.Path, new JsonLinesSourceOptions { DeclaredOrder = options.DeclaredOrder, MalformedRows = options.MalformedRows });
         return (source, vouchers, $"JSON Lines ledger {options.Path} ({count:N0} vouchers)");
     }
 }

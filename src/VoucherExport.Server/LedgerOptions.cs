@@ -1,4 +1,5 @@
 using VoucherExport.Parameters;
+using VoucherExport.Transactions;
 
 namespace VoucherExport.Server;
 
@@ -22,6 +23,12 @@ public sealed record LedgerOptions
 
     /// <summary><c>Ledger:Order</c>: the order <see cref="Path"/> is known to be in, so exports in that order stream unsorted.</summary>
     public ExportOrder? DeclaredOrder { get; init; }
+
+    /// <summary>
+    /// <c>Ledger:MalformedRows</c>: <c>Fail</c> (default: a bad row of <see cref="Path"/> ends the export in ERROR naming the line)
+    /// or <c>Skip</c> (bad rows are left out and counted in the result's <c>skipped_rows</c> and the log).
+    /// </summary>
+    public MalformedRowPolicy MalformedRows { get; init; } = MalformedRowPolicy.Fail;
 
     /// <summary>Throws <see cref="ServerConfigurationException"/> naming the first bad setting.</summary>
     public LedgerOptions Validate()

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using VoucherExport.Chunks;
 using VoucherExport.Parameters;
+using VoucherExport.Transactions;
 
 namespace VoucherExport.Server;
 
@@ -146,6 +147,13 @@ public sealed record ServerOptions
                 "created_at" => ExportOrder.CreatedAtAscending,
                 "-created_at" => ExportOrder.CreatedAtDescending,
                 var other => throw new ServerConfigurationException("Ledger:Order", $"must be created_at or -created_at, not '{other}'"),
+            },
+            MalformedRows = Text(configuration, "Ledger:MalformedRows") switch
+            {
+                null => MalformedRowPolicy.Fail,
+                var text when text.Equals("Fail", StringComparison.OrdinalIgnoreCase) => MalformedRowPolicy.Fail,
+                var text when text.Equals("Skip", StringComparison.OrdinalIgnoreCase) => MalformedRowPolicy.Skip,
+                var other => throw new ServerConfigurationException("Ledger:MalformedRows", $"must be Fail or Skip, not '{other}'"),
             },
         };
         return new ServerOptions

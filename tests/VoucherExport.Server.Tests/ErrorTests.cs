@@ -48,10 +48,10 @@ public class ErrorTests : IAsyncLifetime
         { "/v1/exports", """{"exported_object":"voucher_transactions","parameters":{"filters":{"amount":{"conditions":{"$starts_with":"1"}}}}}""", 400, "invalid_payload", "parameters.filters.amount.conditions.$starts_with" },
         { "/v1/campaigns/CAMP/transactions/export", """{"parameters":{"fields":["id","campaign_id"]}}""", 400, "invalid_export_fields", "campaign_id" },
 
-        // The request limits: 10 values in a list, 4 conditions, 2000 bytes.
+        // The request limits: 10 values in a list, 4 conditions, 2000 bytes (413, the body is not read).
         { "/v1/exports", """{"exported_object":"voucher_transactions","parameters":{"filters":{"voucher_id":{"conditions":{"$in":["1","2","3","4","5","6","7","8","9","10","11"]}}}}}""", 400, "invalid_payload", "parameters.filters.voucher_id.conditions.$in: has 11 values; a list may hold at most 10 (server limit Limits:MaxInValues)" },
         { "/v1/exports", """{"exported_object":"voucher_transactions","parameters":{"filters":{"amount":{"conditions":{"$more_than":1,"$less_than":9,"$is_not":5}},"created_at":{"conditions":{"$after":"2023-01-01T00:00:00Z","$before":"2024-01-01T00:00:00Z"}}}}}""", 400, "invalid_payload", "parameters.filters: has 5 conditions; at most 4 are allowed (server limit Limits:MaxFilterConditions)" },
-        { "/v1/exports", "{\"exported_object\":\"voucher_transactions\",\"pad\":\"" + new string('x', 2000) + "\"}", 400, "invalid_payload", "body: is 2051 bytes; the server accepts at most 2000 bytes (server limit Limits:MaxBodyBytes)" },
+        { "/v1/exports", "{\"exported_object\":\"voucher_transactions\",\"pad\":\"" + new string('x', 2000) + "\"}", 413, "payload_too_large", "body: is 2051 bytes; the server accepts at most 2000 bytes (server limit Limits:MaxBodyBytes)" },
     };
 
     [Theory]
@@ -83,7 +83,8 @@ public class ErrorTests : IAsyncLifetime
         request.Content = content;
         request.Headers.TransferEncodingChunked = true;
         var (response, error) = await _server.SendAsync(request);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("payload_too_large", error.GetProperty("key").GetString());
         Assert.Contains("more than 2000 bytes", error.GetProperty("details").GetString(), StringComparison.Ordinal);
     }
 

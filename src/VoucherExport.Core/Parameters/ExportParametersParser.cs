@@ -17,6 +17,8 @@ public static class ExportParametersParser
     private const string FiltersProperty = "filters";
     private const string WrapperProperty = "parameters";
 
+    private const string UnpairedSurrogate = "holds a string that escapes an unpaired surrogate (\\uD800-\\uDFFF without its pair)";
+
     /// <summary>
     /// Validates a <c>parameters</c> object. A missing or null element gives the defaults.
     /// Throws <see cref="ExportValidationException"/> naming the offending path (rooted at <paramref name="path"/>).
@@ -32,6 +34,12 @@ public static class ExportParametersParser
         {
             // A document parsed elsewhere (e.g. a request body) may hold invalid UTF-8 inside a string.
             ParametersThrow.InvalidPayload(path, "holds text that is not valid UTF-8");
+            return null!;
+        }
+        catch (InvalidOperationException ex) when (ex.TargetSite?.DeclaringType?.Namespace == "System.Text.Json")
+        {
+            // Valid JSON syntax that is no text: an escaped unpaired surrogate such as \uDC00 (found by fuzzing with the escape).
+            ParametersThrow.InvalidPayload(path, UnpairedSurrogate);
             return null!;
         }
     }
@@ -90,9 +98,17 @@ public static class ExportParametersParser
         ArgumentNullException.ThrowIfNull(path);
         using var document = ReadDocument(utf8Json, path);
         var root = document.RootElement;
-        if (TryUnwrap(root, out var inner))
+        bool wrapped;
+        try
         {
-            root = inner;
+            wrapped = TryUnwrap(root, out var inner);
+            root = wrapped ? inner : root;
+        }
+        catch (InvalidOperationException ex) when (ex.TargetSite?.DeclaringType?.Namespace == "System.Text.Json")
+        {
+            // Comparing a key that escapes an unpaired surrogate throws; the same answer as for such a value.
+            ParametersThrow.InvalidPayload(path, UnpairedSurrogate);
+            return null!;
         }
 
         return Parse(root, path);

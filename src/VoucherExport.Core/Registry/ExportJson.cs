@@ -153,6 +153,11 @@ public static class ExportJson
         writer.WriteEndArray();
         writer.WriteNumber("rows", result.Rows);
         writer.WriteNumber("bytes", result.Bytes);
+        if (result.SkippedRows > 0)
+        {
+            writer.WriteNumber("skipped_rows", result.SkippedRows);
+        }
+
         writer.WriteEndObject();
     }
 

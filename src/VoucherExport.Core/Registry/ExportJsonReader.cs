@@ -116,7 +116,10 @@ internal static class ExportJsonReader
             chunks.Add(new ExportChunk(info, OptionalText(chunk, "url")));
         }
 
-        return new ExportResultInfo(OptionalText(result, "url"), chunks, Int64(result, "rows", path), Int64(result, "bytes", path));
+        return new ExportResultInfo(OptionalText(result, "url"), chunks, Int64(result, "rows", path), Int64(result, "bytes", path))
+        {
+            SkippedRows = result.TryGetProperty("skipped_rows", out _) ? Int64(result, "skipped_rows", path) : 0,
+        };
     }
 
     private static JsonElement Required(JsonElement parent, string name, string path) =>

@@ -14,31 +14,48 @@ namespace VoucherExport.Transactions;
 /// Header names match labels (<c>Creation Date</c>) or field names (<c>created_at</c>), ignoring case; unknown columns
 /// are ignored. An empty cell is null. Cells that an export's formula guard prefixed with <c>'</c> are read as they
 /// stand: the guard cannot be told apart from a value that really starts with <c>'</c>, so nothing is unescaped.
-/// Errors name the physical line a record starts on.
+/// Errors name the physical line a record starts on (for invalid UTF-8, the line that holds it) and the column. Under
+/// <see cref="MalformedRowPolicy.Skip"/> a record with a bad cell, the wrong number of fields or invalid UTF-8 is skipped and
+/// counted in <see cref="TransactionQuery.SkippedRows"/>; a bad header, an unterminated quote or a record over
+/// <see cref="CsvSourceOptions.MaxRecordChars"/> still fails, since the reader cannot find where the next record starts.
 /// </remarks>
 public sealed class CsvTransactionSource : ITransactionSource
 {
     // The delimiter is detected from the header, which this many bytes are expected to hold.
     private const int HeaderScanBytes = 64 * 1024;
 
-    // Sylvan holds a whole record in its buffer; 32 Mi chars bounds memory against an unterminated quote.
-    private const int MaxRecordChars = 32 * 1024 * 1024;
-
     private static readonly char[] s_delimiters = [',', ';', '\t', '|'];
 
     private static readonly TransactionField[] s_required =
         [TransactionField.Id, TransactionField.Type, TransactionField.CreatedAt];
 
+    private readonly Func<CancellationToken, ValueTask<Stream>> _open;
     private readonly string _path;
-    private readonly int _batchSize;
+    private readonly CsvSourceOptions _options;
 
     /// <summary>Reads the CSV file at <paramref name="path"/> (delimiter detected from , ; tab |).</summary>
     public CsvTransactionSource(string path, int batchSize = 1024)
+        : this(path, CsvSourceOptions.Default with { BatchSize = batchSize })
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        _path = path;
-        _batchSize = batchSize;
+    }
+
+    /// <summary>Reads the CSV file at <paramref name="path"/> with <paramref name="options"/>.</summary>
+    public CsvTransactionSource(string path, CsvSourceOptions options)
+        : this(OpenFile(path), path, options)
+    {
+    }
+
+    /// <summary>
+    /// Reads the stream <paramref name="open"/> gives (called twice a read when the stream cannot seek: once for the header's
+    /// delimiter, once for the rows); <paramref name="name"/> names it in errors.
+    /// </summary>
+    public CsvTransactionSource(Func<CancellationToken, ValueTask<Stream>> open, string name, CsvSourceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentNullException.ThrowIfNull(name);
+        _options = (options ?? CsvSourceOptions.Default).Validate();
+        _open = open;
+        _path = name;
     }
 
     /// <inheritdoc />
@@ -52,29 +69,45 @@ public sealed class CsvTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadBatchesAsync(cancellationToken);
+        return ReadBatchesAsync(query.SkippedRows, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        SkippedRowCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var stream = new FileStream(
-            _path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
-            FileOptions.Asynchronous | FileOptions.SequentialScan);
+        Stream stream = await _open(cancellationToken).ConfigureAwait(false);
+        char delimiter;
+        int headerLines;
         await using (stream.ConfigureAwait(false))
         {
-            (char delimiter, int headerLines) = await ScanHeaderAsync(stream, cancellationToken).ConfigureAwait(false);
-            stream.Position = 0;
+            (delimiter, headerLines) = await ScanHeaderAsync(stream, cancellationToken).ConfigureAwait(false);
+            if (stream.CanSeek)
+            {
+                stream.Position = 0;
+            }
+            else
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                stream = await _open(cancellationToken).ConfigureAwait(false);
+            }
+
+            var checkedStream = new Utf8LineCheck(stream);
+            // Invalid bytes decode to U+FFFD; the check names their line, so the decoder itself never throws. The encoding's
+            // preamble is the UTF-8 BOM, which the reader then skips; other BOMs are not UTF-8 and fail on line 1.
             var text = new StreamReader(
-                stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true),
-                detectEncodingFromByteOrderMarks: true, bufferSize: HeaderScanBytes, leaveOpen: true);
+                checkedStream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: false),
+                detectEncodingFromByteOrderMarks: false, bufferSize: HeaderScanBytes, leaveOpen: true);
             var options = new CsvDataReaderOptions
             {
                 Delimiter = delimiter,
                 HasHeaders = true,
-                MaxBufferSize = MaxRecordChars,
+                MaxBufferSize = _options.MaxRecordChars,
                 OwnsReader = true,
+                // Sylvan reads a line starting with '#' as a comment by default; CSV (RFC 4180) has none, and a record whose
+                // id starts with '#' would be dropped without a word. A lone surrogate never comes out of UTF-8 decoding,
+                // so no record can start with this one.
+                Comment = '\uDFFF',
             };
 
             CsvDataReader csv;
@@ -82,16 +115,23 @@ public sealed class CsvTransactionSource : ITransactionSource
             {
                 csv = await CsvDataReader.CreateAsync(text, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is CsvFormatException or DecoderFallbackException)
+            catch (CsvFormatException ex)
             {
                 text.Dispose();
-                throw ReadFailure(1, ex);
+                throw ReadFailure(checkedStream, 1, ex);
             }
 
             await using (csv.ConfigureAwait(false))
             {
+                long badHeaderLine = checkedStream.TakeBadLinesThrough(headerLines);
+                if (badHeaderLine > 0)
+                {
+                    throw new LedgerFormatException(_path, badHeaderLine, "invalid UTF-8 in the header");
+                }
+
                 int[] ordinals = MapColumns(csv);
-                var batch = new VoucherTransaction[_batchSize];
+                bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
+                var batch = new VoucherTransaction[_options.BatchSize];
                 int count = 0;
                 long line = headerLines + 1;
                 while (true)
@@ -101,9 +141,9 @@ public sealed class CsvTransactionSource : ITransactionSource
                     {
                         more = await csv.ReadAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ex is CsvFormatException or DecoderFallbackException)
+                    catch (CsvFormatException ex)
                     {
-                        throw ReadFailure(line, ex);
+                        throw ReadFailure(checkedStream, line, ex);
                     }
 
                     if (!more)
@@ -112,14 +152,42 @@ public sealed class CsvTransactionSource : ITransactionSource
                     }
 
                     long recordLine = line;
-                    line += csv.GetRawRecordSpan().Count('\n');
-                    if (csv.RowFieldCount == 1 && csv.FieldCount > 1 && csv.GetFieldSpan(0).IsEmpty)
+                    ReadOnlySpan<char> raw = csv.GetRawRecordSpan();
+                    int newlines = raw.Count('\n');
+                    line += newlines;
+                    long badLine = checkedStream.TakeBadLinesThrough(raw.EndsWith('\n') ? line - 1 : line);
+                    LedgerFormatException? problem = badLine > 0
+                        ? new LedgerFormatException(_path, badLine, "invalid UTF-8")
+                        : null;
+                    if (problem is null && csv.RowFieldCount == 1 && csv.FieldCount > 1 && csv.GetFieldSpan(0).IsEmpty)
                     {
                         continue;
                     }
 
-                    batch[count++] = ReadRecord(csv, ordinals, recordLine);
-                    if (count == batch.Length)
+                    if (problem is null)
+                    {
+                        try
+                        {
+                            batch[count] = ReadRecord(csv, ordinals, recordLine);
+                        }
+                        catch (LedgerFormatException ex)
+                        {
+                            problem = ex;
+                        }
+                    }
+
+                    if (problem is not null)
+                    {
+                        if (!skip)
+                        {
+                            throw problem;
+                        }
+
+                        skipped.Add(problem);
+                        continue;
+                    }
+
+                    if (++count == batch.Length)
                     {
                         yield return batch;
                         count = 0;
@@ -135,9 +203,30 @@ public sealed class CsvTransactionSource : ITransactionSource
         }
     }
 
-    private LedgerFormatException ReadFailure(long line, Exception ex) => ex is DecoderFallbackException
-        ? new LedgerFormatException(_path, line, "invalid UTF-8", ex)
-        : new LedgerFormatException(_path, line, ex.Message, ex);
+    private LedgerFormatException ReadFailure(Utf8LineCheck checkedStream, long line, CsvFormatException ex)
+    {
+        // Bytes that are not UTF-8 can break the CSV structure too; the earlier of the two is the cause to report.
+        long bad = checkedStream.FirstPendingBadLine;
+        if (bad > 0 && bad <= line)
+        {
+            return new LedgerFormatException(_path, bad, "invalid UTF-8", ex);
+        }
+
+        return ex is CsvRecordTooLargeException
+            ? new LedgerFormatException(
+                _path, line,
+                $"the record is longer than {_options.MaxRecordChars} characters (the record limit, CsvSourceOptions.MaxRecordChars); an unterminated quote is the usual cause",
+                ex)
+            : new LedgerFormatException(_path, line, ex.Message, ex);
+    }
+
+    private static Func<CancellationToken, ValueTask<Stream>> OpenFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return _ => ValueTask.FromResult<Stream>(new FileStream(
+            path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0,
+            FileOptions.Asynchronous | FileOptions.SequentialScan));
+    }
 
     /// <summary>Picks the delimiter that occurs most often outside quotes in the header record, and counts its lines.</summary>
     private static async ValueTask<(char Delimiter, int Lines)> ScanHeaderAsync(Stream stream, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace VoucherExport.Transactions;
@@ -5,15 +6,14 @@ namespace VoucherExport.Transactions;
 /// <summary>A JSON Lines ledger: one Voucherify transaction object a line, read with the UTF-8 JSON reader.</summary>
 /// <remarks>
 /// Lines end with LF or CRLF; blank lines are skipped; line numbers in errors are physical lines.
-/// Only one batch and one read buffer are held, whatever the size of the file.
+/// Only one batch and one read buffer are held, whatever the size of the file; the buffer never grows past
+/// <see cref="JsonLinesSourceOptions.MaxLineBytes"/>. A malformed line fails the read, naming the line, or is skipped and
+/// counted in <see cref="TransactionQuery.SkippedRows"/> under <see cref="MalformedRowPolicy.Skip"/>.
 /// </remarks>
 public sealed class JsonLinesTransactionSource : ITransactionSource
 {
     // 64 KiB reads keep the syscall count low and the buffer out of the large object heap.
     private const int DefaultReadBufferBytes = 64 * 1024;
-
-    // A Voucherify transaction is a few KiB at most; 64 MiB bounds memory against a file with no newlines.
-    private const int DefaultMaxLineBytes = 64 * 1024 * 1024;
 
     private readonly Func<CancellationToken, ValueTask<Stream>> _open;
     private readonly string _name;
@@ -30,8 +30,8 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(name);
-        _options = options ?? JsonLinesSourceOptions.Default;
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
+        _options = (options ?? JsonLinesSourceOptions.Default).Validate();
+        MaxLineBytes = _options.MaxLineBytes;
         _open = open;
         _name = name;
     }
@@ -39,8 +39,8 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     /// <summary>The initial read buffer size; tests shrink it so that lines span reads.</summary>
     internal int ReadBufferBytes { get; init; } = DefaultReadBufferBytes;
 
-    /// <summary>The longest line accepted; tests shrink it to reach the too-long error cheaply.</summary>
-    internal int MaxLineBytes { get; init; } = DefaultMaxLineBytes;
+    /// <summary>The longest line accepted (from the options); tests shrink it to reach the too-long error cheaply.</summary>
+    internal int MaxLineBytes { get; init; }
 
     /// <inheritdoc />
     public SourcePushdown Plan(TransactionQuery query)
@@ -53,22 +53,23 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadBatchesAsync(cancellationToken);
+        return ReadBatchesAsync(query.SkippedRows, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        SkippedRowCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Stream stream = await _open(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, _options.BufferPool);
+            bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
+            using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, skipLongLines: skip, _options.BufferPool);
             var batch = new VoucherTransaction[_options.BatchSize];
             int count = 0;
             while (true)
             {
-                count = FillBatch(lines, batch, count);
+                count = FillBatch(lines, batch, count, skip ? skipped : null);
                 if (count == batch.Length)
                 {
                     yield return batch;
@@ -92,10 +93,17 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
         }
     }
 
-    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count)
+    /// <summary>Parses complete lines into the batch; <paramref name="skipped"/> is null when a bad line must fail the read.</summary>
+    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count, SkippedRowCounter? skipped)
     {
         while (count < batch.Length && lines.TryReadLine(out ReadOnlySpan<byte> line))
         {
+            if (lines.LastLineTooLong)
+            {
+                skipped!.Add(lines.TooLong(lines.LineNumber));
+                continue;
+            }
+
             if (LineBuffer.IsBlank(line))
             {
                 continue;
@@ -107,7 +115,14 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
             }
             catch (FormatException ex)
             {
-                throw new LedgerFormatException(_name, lines.LineNumber, ex.Message, ex);
+                var error = new LedgerFormatException(_name, lines.LineNumber, ex.Message, ex);
+                if (skipped is null)
+                {
+                    throw error;
+                }
+
+                skipped.Add(error);
+                continue;
             }
 
             count++;

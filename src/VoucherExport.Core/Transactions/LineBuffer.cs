@@ -4,25 +4,29 @@ namespace VoucherExport.Transactions;
 
 /// <summary>
 /// Splits a byte stream into lines in one pooled buffer, for the JSON Lines readers. The caller does the reading,
-/// so one splitter serves sync and async code; the buffer grows only up to the longest allowed line.
+/// so one splitter serves sync and async code; the buffer grows only up to the longest allowed line. A longer line is an
+/// error, or (when <c>skipLongLines</c>) is read past without being held and reported through <see cref="LastLineTooLong"/>.
 /// </summary>
 internal sealed class LineBuffer : IDisposable
 {
     private readonly string _source;
     private readonly int _maxLineBytes;
+    private readonly bool _skipLongLines;
     private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
+    private bool _discarding;
     private int _start;
     private int _end;
 
     /// <summary>Creates a splitter for <paramref name="source"/> (named in errors).</summary>
-    public LineBuffer(string source, int initialBytes, int maxLineBytes, ArrayPool<byte>? pool = null)
+    public LineBuffer(string source, int initialBytes, int maxLineBytes, bool skipLongLines = false, ArrayPool<byte>? pool = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(initialBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLineBytes, Array.MaxLength - 2);
         _source = source;
         _maxLineBytes = maxLineBytes;
+        _skipLongLines = skipLongLines;
         _pool = pool ?? ArrayPool<byte>.Shared;
         _buffer = _pool.Rent(initialBytes);
     }
@@ -33,6 +37,12 @@ internal sealed class LineBuffer : IDisposable
     /// <summary>Whether the input has ended (a read returned no bytes).</summary>
     public bool IsCompleted { get; private set; }
 
+    /// <summary>
+    /// Whether the line last returned was over the limit and skipped (only when skipping long lines): the returned span is
+    /// then empty and <see cref="LineNumber"/> names the long line.
+    /// </summary>
+    public bool LastLineTooLong { get; private set; }
+
     /// <summary>Whether a line holds nothing but spaces, tabs or CRs; such lines are skipped.</summary>
     public static bool IsBlank(ReadOnlySpan<byte> line) => !line.ContainsAnyExcept((byte)' ', (byte)'\t', (byte)'\r');
 
@@ -42,7 +52,13 @@ internal sealed class LineBuffer : IDisposable
     /// </summary>
     public bool TryReadLine(out ReadOnlySpan<byte> line)
     {
+        LastLineTooLong = false;
         ReadOnlySpan<byte> pending = _buffer.AsSpan(_start, _end - _start);
+        if (_discarding)
+        {
+            return TrySkipRestOfLongLine(pending, out line);
+        }
+
         int newline = pending.IndexOf((byte)'\n');
         if (newline >= 0)
         {
@@ -73,9 +89,44 @@ internal sealed class LineBuffer : IDisposable
 
         if (line.Length > _maxLineBytes)
         {
-            throw TooLong(LineNumber);
+            if (!_skipLongLines)
+            {
+                throw TooLong(LineNumber);
+            }
+
+            line = default;
+            LastLineTooLong = true;
         }
 
+        return true;
+    }
+
+    /// <summary>The error for a line over the limit, as thrown when long lines are not skipped.</summary>
+    public LedgerFormatException TooLong(long line)
+        => new(_source, line, $"the line is longer than {_maxLineBytes} bytes (the line limit); nothing past the limit was read into memory");
+
+    private bool TrySkipRestOfLongLine(ReadOnlySpan<byte> pending, out ReadOnlySpan<byte> line)
+    {
+        line = default;
+        int newline = pending.IndexOf((byte)'\n');
+        if (newline >= 0)
+        {
+            _start += newline + 1;
+        }
+        else if (IsCompleted)
+        {
+            _start = _end;
+        }
+        else
+        {
+            // Still inside the long line: drop what was read, keep nothing.
+            _start = _end;
+            return false;
+        }
+
+        _discarding = false;
+        LineNumber++;
+        LastLineTooLong = true;
         return true;
     }
 
@@ -100,7 +151,15 @@ internal sealed class LineBuffer : IDisposable
             // The buffer holds one unterminated line. Room for the line, a CR and the LF is all it may need.
             if (_buffer.Length >= _maxLineBytes + 2)
             {
-                throw TooLong(LineNumber + 1);
+                if (!_skipLongLines)
+                {
+                    throw TooLong(LineNumber + 1);
+                }
+
+                // The line is over the limit: forget it and read on to its end in the same buffer.
+                _discarding = true;
+                _start = _end = 0;
+                return _buffer;
             }
 
             byte[] larger = _pool.Rent((int)Math.Min(_buffer.Length * 2L, _maxLineBytes + 2L));
@@ -136,7 +195,4 @@ internal sealed class LineBuffer : IDisposable
             _pool.Return(buffer);
         }
     }
-
-    private LedgerFormatException TooLong(long line)
-        => new(_source, line, $"the line is longer than {_maxLineBytes} bytes");
 }

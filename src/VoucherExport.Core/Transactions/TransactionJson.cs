@@ -216,8 +216,21 @@ public static class TransactionJson
         // The longest known name escaped as \uXXXX throughout is 132 bytes; anything longer is unknown.
         Span<byte> unescaped = stackalloc byte[160];
         return reader.ValueSpan.Length <= unescaped.Length
-            ? Classify(unescaped[..reader.CopyString(unescaped)])
+            ? Classify(unescaped[..Unescape(ref reader, unescaped, "a property name")])
             : Property.None;
+    }
+
+    /// <summary>Copies the current string token unescaped; an escaped unpaired surrogate is a format error, not a crash.</summary>
+    private static int Unescape(ref Utf8JsonReader reader, scoped Span<byte> destination, string name)
+    {
+        try
+        {
+            return reader.CopyString(destination);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"{name}: the string escapes an unpaired surrogate", ex);
+        }
     }
 
     private static Property Classify(ReadOnlySpan<byte> name) => name.Length switch
@@ -251,15 +264,28 @@ public static class TransactionJson
 
     private static string? ReadText(ref Utf8JsonReader reader, string name) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.String => Text(ref reader, name),
         JsonTokenType.Null => null,
         _ => throw new FormatException($"{name}: expected a string or null"),
     };
 
     private static string ReadRequiredText(ref Utf8JsonReader reader, string name)
         => reader.TokenType == JsonTokenType.String
-            ? reader.GetString()!
+            ? Text(ref reader, name)
             : throw new FormatException($"{name}: expected a string");
+
+    private static string Text(ref Utf8JsonReader reader, string name)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // An escape such as \uD800 names half a surrogate pair: valid JSON syntax, but no text.
+            throw new FormatException($"{name}: the string escapes an unpaired surrogate", ex);
+        }
+    }
 
     private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names)
     {
@@ -275,7 +301,7 @@ public static class TransactionJson
             }
         }
 
-        return reader.GetString()!;
+        return Text(ref reader, "a property name");
     }
 
     private static DateTimeOffset ReadCreatedAt(ref Utf8JsonReader reader)
@@ -285,7 +311,7 @@ public static class TransactionJson
             // Unescaping never lengthens text, so the escaped length bounds the copy.
             Span<byte> unescaped = stackalloc byte[256];
             ReadOnlySpan<byte> text = !reader.ValueIsEscaped ? reader.ValueSpan
-                : reader.ValueSpan.Length <= unescaped.Length ? unescaped[..reader.CopyString(unescaped)]
+                : reader.ValueSpan.Length <= unescaped.Length ? unescaped[..Unescape(ref reader, unescaped, "created_at")]
                 : default;
 
             if (Iso8601.TryParse(text, out DateTimeOffset value))

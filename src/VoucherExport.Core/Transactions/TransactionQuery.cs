@@ -6,4 +6,8 @@ namespace VoucherExport.Transactions;
 /// <param name="Filters">The validated filters, or null for none.</param>
 /// <param name="Order">The export order.</param>
 /// <param name="Now">The single clock reading taken when the export starts.</param>
-public sealed record TransactionQuery(FilterSet? Filters, ExportOrder Order, DateTimeOffset Now);
+public sealed record TransactionQuery(FilterSet? Filters, ExportOrder Order, DateTimeOffset Now)
+{
+    /// <summary>Where a source that skips malformed rows counts them; one per export run, read into the result at the end.</summary>
+    public SkippedRowCounter SkippedRows { get; init; } = new();
+}

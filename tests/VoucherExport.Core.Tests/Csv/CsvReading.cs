@@ -19,6 +19,7 @@ internal static class CsvReading
             Delimiter = delimiter,
             HasHeaders = true,
             MaxBufferSize = 1 << 24,
+            Comment = '\uDFFF',
         });
 
         var header = new string[reader.FieldCount];

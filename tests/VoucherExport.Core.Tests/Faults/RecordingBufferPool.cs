@@ -16,6 +16,7 @@ internal sealed class RecordingBufferPool : ArrayPool<byte>
     private readonly List<string> _problems = [];
     private int _rents;
     private int _returns;
+    private int _largest;
 
     /// <summary>Buffers rented so far.</summary>
     public int Rents
@@ -41,6 +42,18 @@ internal sealed class RecordingBufferPool : ArrayPool<byte>
         }
     }
 
+    /// <summary>The largest size asked for so far.</summary>
+    public int LargestRent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _largest;
+            }
+        }
+    }
+
     public override byte[] Rent(int minimumLength)
     {
         // A fresh array each time, a little larger than asked (as the shared pool does), so a caller that relies on
@@ -49,6 +62,7 @@ internal sealed class RecordingBufferPool : ArrayPool<byte>
         lock (_gate)
         {
             _rents++;
+            _largest = Math.Max(_largest, minimumLength);
             _out[array] = minimumLength;
         }
 

@@ -67,6 +67,18 @@ public class CsvTransactionSourceTests
     }
 
     [Fact]
+    public async Task ARecordStartingWithHashIsARowNotAComment()
+    {
+        // Found by the writer fuzz target: Sylvan's default comment character dropped such records without a word.
+        using var file = new TempFile("id,type,created_at\n#1,T,2024-01-01T00:00:00Z\n#,#,2024-01-01T00:00:01Z\n", ".csv");
+
+        List<VoucherTransaction> rows = await SourceReader.ReadAllAsync(new CsvTransactionSource(file.Path));
+
+        Assert.Equal(["#1", "#"], rows.Select(r => r.Id));
+        Assert.Equal("#", rows[1].Type);
+    }
+
+    [Fact]
     public async Task HeaderMatchesIgnoreCaseSpacesAndUnknownColumns()
     {
         using var file = new TempFile("Status, created_AT ,TYPE,Id\nDONE,2024-01-01T00:00:00Z,POINTS_ACCRUAL,vtx_1\n", ".csv");
