@@ -9,7 +9,10 @@ using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Chunks;
 
-/// <summary>Checks a chunked export against SPEC §5, given the chunks as stored.</summary>
+/// <summary>
+/// Checks a chunked export against SPEC §5, given the chunks as stored; with gzip, against the compression contract too
+/// (the limit and the checksum on the stored bytes, each chunk decompressing to the CSV a plain chunk would hold).
+/// </summary>
 internal static class ChunkChecks
 {
     public static void Verify(
@@ -20,6 +23,7 @@ internal static class ChunkChecks
         IReadOnlyList<ChunkInfo> chunks,
         IReadOnlyList<byte[]> stored)
     {
+        bool gzip = limits.Compression == ChunkCompression.Gzip;
         var records = new CsvRecordWriter(format, fields);
         byte[] preamble = records.Preamble.ToArray();
         var recordBytes = rows.Select(r =>
@@ -39,31 +43,49 @@ internal static class ChunkChecks
         {
             ChunkInfo chunk = chunks[i];
             byte[] bytes = stored[i];
-            Assert.Equal(ChunkInfo.NameFor(i + 1), chunk.Name);
+            Assert.Equal(ChunkInfo.NameFor(i + 1, limits.Compression), chunk.Name);
+            Assert.Equal(gzip, chunk.IsGzip);
             Assert.Equal(bytes.Length, chunk.Bytes);
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), chunk.Sha256);
-            Assert.True(bytes.AsSpan().StartsWith(preamble), $"{chunk.Name} starts with the preamble");
+            byte[] csv = bytes;
+            if (gzip)
+            {
+                Assert.EndsWith(".csv.gz", chunk.Name, StringComparison.Ordinal);
 
-            // Over the limit only when one record cannot fit beside the header; then, and only then, it is marked.
+                // A reproducible header: gzip magic, deflate, no flags (so no name), time 0, OS 255 (unknown).
+                Assert.Equal(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0 }, bytes[..8]);
+                Assert.Equal(255, bytes[9]);
+                csv = GzipChunkChecks.Gunzip(bytes);
+                Assert.Equal(csv.Length, chunk.UncompressedBytes);
+            }
+
+            Assert.Equal(csv.Length, chunk.CsvBytes);
+            Assert.True(csv.AsSpan().StartsWith(preamble), $"{chunk.Name} starts with the preamble");
+
+            // Over the limit (on the stored bytes) only when one record cannot fit beside the header; then, and only then, it is marked.
             Assert.Equal(chunk.Bytes > limits.MaxChunkBytes, chunk.Oversize);
             if (chunk.Oversize)
             {
-                Assert.True(chunk.Rows == 1 || (rows.Count == 0 && preamble.Length > limits.MaxChunkBytes), $"{chunk.Name} is oversize with {chunk.Rows} rows");
+                Assert.True(
+                    chunk.Rows == 1 || (rows.Count == 0 && (gzip || preamble.Length > limits.MaxChunkBytes)),
+                    $"{chunk.Name} is oversize with {chunk.Rows} rows");
             }
 
             Assert.True(chunk.Rows <= (limits.MaxChunkRows ?? long.MaxValue));
             Assert.True(chunk.Rows >= 1 || rows.Count == 0, $"{chunk.Name} is empty");
 
-            // Greedy: a chunk closes only because its next record would not fit.
-            if (i + 1 < chunks.Count)
+            // Greedy: a chunk closes only because its next record would not fit (with gzip: could not be proven to fit
+            // after an exact measurement).
+            if (i + 1 < chunks.Count && chunk.Rows != limits.MaxChunkRows)
             {
                 int following = recordBytes[next + (int)chunk.Rows].Length;
+                long needed = gzip ? GzipChunkEncoder.Bound(following) + GzipChunkEncoder.FinishReserve : following;
                 Assert.True(
-                    chunk.Bytes + following > limits.MaxChunkBytes || chunk.Rows == limits.MaxChunkRows,
-                    $"{chunk.Name} was closed while the next record still fit");
+                    chunk.Bytes + needed > limits.MaxChunkBytes,
+                    $"{chunk.Name} ({chunk.Bytes} bytes) was closed while the next record ({following} bytes) still fit {limits.MaxChunkBytes}");
             }
 
-            var (header, read) = CsvReading.Read(bytes, format.Delimiter);
+            var (header, read) = CsvReading.Read(csv, format.Delimiter);
             Assert.Equal(fields.Length, header.Length);
             Assert.Equal(chunk.Rows, read.Count);
             for (int r = 0; r < read.Count; r++)
@@ -75,7 +97,7 @@ internal static class ChunkChecks
             Assert.Equal(chunk.Rows == 0 ? null : rows[next].CreatedAt, chunk.FirstCreatedAt);
             Assert.Equal(chunk.Rows == 0 ? null : rows[next + (int)chunk.Rows - 1].CreatedAt, chunk.LastCreatedAt);
 
-            concatenated.AddRange(i == 0 ? bytes : bytes[preamble.Length..]);
+            concatenated.AddRange(i == 0 ? csv : csv[preamble.Length..]);
             next += (int)chunk.Rows;
         }
 

@@ -1,11 +1,8 @@
-using System.Buffers;
 using System.Collections.Immutable;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
 using VoucherExport.Parameters;
-using VoucherExport.Tests.Csv;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Chunks;
@@ -21,6 +18,7 @@ internal static class GzipChunkChecks
         return plain.ToArray();
     }
 
+    /// <summary><see cref="ChunkChecks.Verify"/> for an export whose limits ask for gzip.</summary>
     public static void Verify(
         CsvFormat format,
         ImmutableArray<TransactionField> fields,
@@ -29,76 +27,7 @@ internal static class GzipChunkChecks
         IReadOnlyList<ChunkInfo> chunks,
         IReadOnlyList<byte[]> stored)
     {
-        var records = new CsvRecordWriter(format, fields);
-        byte[] preamble = records.Preamble.ToArray();
-        var recordBytes = rows.Select(r =>
-        {
-            var b = new ArrayBufferWriter<byte>();
-            new CsvRecordWriter(format, fields).WriteRecord(b, r);
-            return b.WrittenSpan.ToArray();
-        }).ToArray();
-
-        Assert.NotEmpty(chunks);
-        Assert.Equal(chunks.Count, stored.Count);
-        Assert.Equal(rows.Count, chunks.Sum(c => c.Rows));
-
-        int next = 0;
-        var concatenated = new List<byte>();
-        for (int i = 0; i < chunks.Count; i++)
-        {
-            ChunkInfo chunk = chunks[i];
-            byte[] bytes = stored[i];
-            Assert.Equal(ChunkInfo.NameFor(i + 1, ChunkCompression.Gzip), chunk.Name);
-            Assert.EndsWith(".csv.gz", chunk.Name, StringComparison.Ordinal);
-            Assert.True(chunk.IsGzip);
-            Assert.Equal(bytes.Length, chunk.Bytes);
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), chunk.Sha256);
-
-            // A reproducible header: gzip magic, deflate, no flags (so no name), time 0, OS 255 (unknown).
-            Assert.Equal(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0 }, bytes[..8]);
-            Assert.Equal(255, bytes[9]);
-
-            byte[] csv = Gunzip(bytes);
-            Assert.Equal(csv.Length, chunk.UncompressedBytes);
-            Assert.Equal(csv.Length, chunk.CsvBytes);
-            Assert.True(csv.AsSpan().StartsWith(preamble), $"{chunk.Name} starts with the preamble");
-
-            // The limit is on the stored bytes: over it only when one record could not fit beside the header.
-            Assert.Equal(chunk.Bytes > limits.MaxChunkBytes, chunk.Oversize);
-            if (chunk.Oversize)
-            {
-                Assert.True(chunk.Rows <= 1, $"{chunk.Name} is oversize with {chunk.Rows} rows");
-            }
-
-            Assert.True(chunk.Rows <= (limits.MaxChunkRows ?? long.MaxValue));
-            Assert.True(chunk.Rows >= 1 || rows.Count == 0, $"{chunk.Name} is empty");
-
-            // Full: a chunk closes only when the next record could not be proven to fit after an exact measurement.
-            if (i + 1 < chunks.Count && chunk.Rows != limits.MaxChunkRows)
-            {
-                int following = recordBytes[next + (int)chunk.Rows].Length;
-                Assert.True(
-                    chunk.Bytes + GzipChunkEncoder.Bound(following) + GzipChunkEncoder.FinishReserve > limits.MaxChunkBytes,
-                    $"{chunk.Name} ({chunk.Bytes} bytes) was closed while the next record ({following} bytes) still fit {limits.MaxChunkBytes}");
-            }
-
-            var (header, read) = CsvReading.Read(csv, format.Delimiter);
-            Assert.Equal(fields.Length, header.Length);
-            Assert.Equal(chunk.Rows, read.Count);
-            for (int r = 0; r < read.Count; r++)
-            {
-                VoucherTransaction row = rows[next + r];
-                Assert.Equal(fields.Select(f => TestRows.ExpectedCell(row, f)), read[r]);
-            }
-
-            Assert.Equal(chunk.Rows == 0 ? null : rows[next].CreatedAt, chunk.FirstCreatedAt);
-            Assert.Equal(chunk.Rows == 0 ? null : rows[next + (int)chunk.Rows - 1].CreatedAt, chunk.LastCreatedAt);
-
-            concatenated.AddRange(i == 0 ? csv : csv[preamble.Length..]);
-            next += (int)chunk.Rows;
-        }
-
-        byte[] unchunked = [.. preamble, .. recordBytes.SelectMany(b => b)];
-        Assert.Equal(unchunked, concatenated.ToArray());
+        Assert.Equal(ChunkCompression.Gzip, limits.Compression);
+        ChunkChecks.Verify(format, fields, rows, limits, chunks, stored);
     }
 }
