@@ -30,11 +30,11 @@ public class GzipChunkingProperties
         input =>
         {
             var records = new CsvRecordWriter(input.format, input.fields);
-            var (chunks, bytes) = Export(records, input.rows, input.limits, 1, input.flushThreshold, input.initialBuffer, input.batch);
+            var (chunks, bytes) = ChunkedExport.Write(records, input.rows, input.limits, 1, input.flushThreshold, input.initialBuffer, input.batch);
             GzipChunkChecks.Verify(input.format, input.fields, input.rows, input.limits, chunks, bytes);
 
             // Reproducible: another run, with other buffer sizes and batches, stores the same bytes.
-            var (again, againBytes) = Export(records, input.rows, input.limits, 1, ChunkedCsvWriter.DefaultFlushThreshold, 64, 1024);
+            var (again, againBytes) = ChunkedExport.Write(records, input.rows, input.limits, 1, ChunkedCsvWriter.DefaultFlushThreshold, 64, 1024);
             Assert.Equal(chunks, again);
             Assert.Equal(bytes, againBytes);
         });
@@ -52,8 +52,8 @@ public class GzipChunkingProperties
         input =>
         {
             var records = new CsvRecordWriter(input.format, input.fields);
-            var (expectedChunks, expectedBytes) = Export(records, input.rows, input.limits, 1, 64, 64, input.callerBatch);
-            var (chunks, bytes) = Export(records, input.rows, input.limits, input.parallelism, input.batchBytes, 1, input.callerBatch);
+            var (expectedChunks, expectedBytes) = ChunkedExport.Write(records, input.rows, input.limits, 1, 64, 64, input.callerBatch);
+            var (chunks, bytes) = ChunkedExport.Write(records, input.rows, input.limits, input.parallelism, input.batchBytes, 1, input.callerBatch);
 
             Assert.Equal(expectedChunks, chunks);
             Assert.Equal(expectedBytes, bytes);
@@ -73,39 +73,11 @@ public class GzipChunkingProperties
             var rows = new DemoLedger(input.count, input.seed).Transactions().ToArray();
             var records = new CsvRecordWriter(CsvFormat.Default, TransactionFields.All);
             var limits = new ChunkLimits { MaxChunkBytes = input.maxBytes, Compression = ChunkCompression.Gzip };
-            var (expectedChunks, expectedBytes) = Export(records, rows, limits, 1, ChunkedCsvWriter.DefaultFlushThreshold, 1024, 1024);
-            var (chunks, bytes) = Export(records, rows, limits, input.parallelism, input.batchBytes, 1, 1024);
+            var (expectedChunks, expectedBytes) = ChunkedExport.Write(records, rows, limits, 1, ChunkedCsvWriter.DefaultFlushThreshold, 1024, 1024);
+            var (chunks, bytes) = ChunkedExport.Write(records, rows, limits, input.parallelism, input.batchBytes, 1, 1024);
 
             Assert.Equal(expectedChunks, chunks);
             Assert.Equal(expectedBytes, bytes);
             GzipChunkChecks.Verify(CsvFormat.Default, TransactionFields.All, rows, limits, chunks, bytes);
         });
-
-    internal static (IReadOnlyList<ChunkInfo> Chunks, List<byte[]> Bytes) Export(
-        CsvRecordWriter records, VoucherTransaction[] rows, ChunkLimits limits, int parallelism, int flushThreshold, int initialBuffer, int callerBatch)
-    {
-        var sink = new InMemoryChunkSink();
-        IReadOnlyList<ChunkInfo> chunks;
-        var writer = new ChunkedCsvWriter(sink, limits, records, flushThreshold, initialBuffer, parallelism);
-        try
-        {
-            for (int i = 0; i < rows.Length; i += callerBatch)
-            {
-                writer.WriteAsync(rows.AsMemory(i, Math.Min(callerBatch, rows.Length - i)), default).AsTask().GetAwaiter().GetResult();
-            }
-
-            chunks = writer.CompleteAsync(default).AsTask().GetAwaiter().GetResult();
-            Assert.Equal(rows.Length, writer.Rows);
-            Assert.Equal(chunks.Sum(c => c.Bytes), writer.Bytes);
-            Assert.Equal(chunks.Count, writer.Chunks);
-        }
-        finally
-        {
-            writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-
-        Assert.Equal(0, sink.OpenChunks);
-        Assert.Equal(chunks.Select(c => c.Name), sink.Committed.Select(c => c.Key));
-        return (chunks, [.. sink.Committed.Select(c => c.Value)]);
-    }
 }

@@ -63,29 +63,5 @@ public class ParallelChunkingProperties
 
     private static (IReadOnlyList<ChunkInfo> Chunks, List<byte[]> Bytes) Export(
         CsvRecordWriter records, VoucherTransaction[] rows, ChunkLimits limits, int parallelism, int batchBytes, int callerBatch)
-    {
-        var sink = new InMemoryChunkSink();
-        IReadOnlyList<ChunkInfo> chunks;
-        var writer = new ChunkedCsvWriter(sink, limits, records, batchBytes, Math.Max(1, batchBytes / 3), parallelism);
-        try
-        {
-            for (int i = 0; i < rows.Length; i += callerBatch)
-            {
-                writer.WriteAsync(rows.AsMemory(i, Math.Min(callerBatch, rows.Length - i)), default).AsTask().GetAwaiter().GetResult();
-            }
-
-            chunks = writer.CompleteAsync(default).AsTask().GetAwaiter().GetResult();
-            Assert.Equal(rows.Length, writer.Rows);
-            Assert.Equal(chunks.Sum(c => c.Bytes), writer.Bytes);
-            Assert.Equal(chunks.Count, writer.Chunks);
-        }
-        finally
-        {
-            writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-
-        Assert.Equal(0, sink.OpenChunks);
-        Assert.Equal(chunks.Select(c => c.Name), sink.Committed.Select(c => c.Key));
-        return (chunks, [.. sink.Committed.Select(c => c.Value)]);
-    }
+        => ChunkedExport.Write(records, rows, limits, parallelism, batchBytes, Math.Max(1, batchBytes / 3), callerBatch);
 }
