@@ -44,10 +44,6 @@ internal sealed class FormatBatch : IDisposable
     /// <summary>The position of the batch in the export, from 0; batches are published in this order.</summary>
     public long Sequence { get; set; }
 
-    /// <summary>Whether a thread has taken the batch to format it.</summary>
-    /// <remarks>Under the owning writer's lock, as <see cref="Formatted"/>.</remarks>
-    public bool Claimed { get; set; }
-
     /// <summary>Whether a thread has finished the batch (formatted it, or caught the error that stopped it).</summary>
     /// <remarks>Read and written under the owning writer's lock, which also publishes the bytes to the next thread.</remarks>
     public bool Formatted { get; set; }
@@ -121,7 +117,6 @@ internal sealed class FormatBatch : IDisposable
         Array.Clear(_rows, 0, _count);
         _count = 0;
         _error = null;
-        Claimed = false;
         Formatted = false;
         Sealed = false;
         Steps.Clear();

@@ -20,11 +20,12 @@ namespace VoucherExport.Chunks;
 /// batch after the other, by whichever thread holds the seal token.
 /// </para>
 /// <para>
-/// No thread idles while there is work: a worker that finishes a batch seals it (and the formatted ones after it) if
-/// the token is free, so hashing moves to whichever core has time, and with a busy source it leaves the calling
-/// thread; the calling thread, when it needs a batch that is not sealed yet, seals one itself, or formats the newest
-/// unclaimed batch (workers take the oldest, so a worker runs dry as late as possible), and waits only when every
-/// pending batch is already in someone's hands. The export never uses more than <c>parallelism</c> threads, and a busy
+/// No thread idles while there is work: a worker seals whatever is formatted and next in order if the token is free,
+/// and otherwise formats the oldest unclaimed batch, so hashing moves to whichever core has time, and with a busy
+/// source it leaves the calling thread; the calling thread, when it needs a batch that is not sealed yet, seals one
+/// itself or formats the oldest unclaimed batch too, and waits only when every pending batch is already in someone's
+/// hands. Batches are formatted in order because sealing is: a thread formatting a later batch while the next one to
+/// seal waits for nobody leaves the sealer idle. The export never uses more than <c>parallelism</c> threads, and a busy
 /// thread pool slows it to one thread's speed but never stalls it. At most <see cref="WindowFor"/> batches are in
 /// flight, so memory stays bounded.
 /// </para>
@@ -36,6 +37,9 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
     /// <summary>The most rows a batch holds: small records should still make batches worth a hand-over.</summary>
     internal const int MaxBatchRows = 4096;
+
+    /// <summary>The fewest batches in flight, whatever the thread count (see <see cref="WindowFor"/>).</summary>
+    internal const int MinWindow = 16;
 
     private readonly IChunkSink _sink;
     private readonly ReadOnlyMemory<byte> _preamble;
@@ -124,9 +128,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
     /// <summary>
     /// Batches in flight: one being filled, one being written, two per thread so none waits for another while that one
-    /// is busy with the batch before, and two more so the calling thread and the workers claim from opposite ends.
+    /// is busy with the batch before, and at least 16 in all. Sealing (SHA-256) is sequential and about as slow as
+    /// formatting on one core, so with few threads the formatted batches must be able to queue ahead of the sealer
+    /// while it catches up; with 2 threads a window of 8 left a core idle for a fifth of the run (measured, see
+    /// benchmarks/results). 16 batches of about 256 KiB are 4 MiB, whatever the export's size.
     /// </summary>
-    internal static int WindowFor(int parallelism) => (2 * parallelism) + 4;
+    internal static int WindowFor(int parallelism) => Math.Max(MinWindow, (2 * parallelism) + 4);
 
     public ValueTask WriteAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
     {
@@ -227,9 +234,10 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     }
 
     /// <summary>
-    /// A worker: formats the oldest unclaimed batch while there is one, sealing after each if it can. When it seals the batch
-    /// the calling thread waits for, it stops and runs the caller's continuation itself, handing what is left to a fresh
-    /// work item, so the export keeps to its thread count and nothing hops through the queue.
+    /// A worker: seals what is formatted and next in order if the token is free, else formats the oldest unclaimed batch,
+    /// until neither is left. When it seals the batch the calling thread waits for, it stops and runs the caller's
+    /// continuation itself, handing what is left to a fresh work item, so the export keeps to its thread count and
+    /// nothing hops through the queue.
     /// </summary>
     void IThreadPoolWorkItem.Execute()
     {
@@ -242,20 +250,29 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         while (true)
         {
             FormatBatch? batch = null;
+            bool seal = false;
+            bool retire = false;
             bool idle = false;
             lock (_lock)
             {
-                if (_stopping || _firstUnclaimed == _submitted)
+                if (!_stopping && CanSeal())
                 {
-                    idle = Retire(records);
+                    // Sealing first: it is the one sequential step, and every formatted batch waits for it.
+                    _sealing = true;
+                    seal = true;
+                }
+                else if (!_stopping && _firstUnclaimed < _submitted)
+                {
+                    batch = ClaimOldest();
                 }
                 else
                 {
-                    batch = Claim(_firstUnclaimed);
+                    idle = Retire(records);
+                    retire = true;
                 }
             }
 
-            if (batch is null)
+            if (retire)
             {
                 if (idle)
                 {
@@ -265,8 +282,18 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 return;
             }
 
-            batch.Format(records);
-            if (!FinishFormatting(batch))
+            bool woke;
+            if (seal)
+            {
+                woke = SealInOrder();
+            }
+            else
+            {
+                batch!.Format(records);
+                woke = FinishFormatting(batch);
+            }
+
+            if (!woke)
             {
                 continue;
             }
@@ -313,33 +340,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         return true;
     }
 
-    /// <summary>Claims batch <paramref name="sequence"/> for formatting; under the lock.</summary>
-    private FormatBatch Claim(long sequence)
-    {
-        FormatBatch batch = _batches[sequence % _batches.Length];
-        batch.Claimed = true;
-        while (_firstUnclaimed < _submitted && _batches[_firstUnclaimed % _batches.Length].Claimed)
-        {
-            _firstUnclaimed++;
-        }
-
-        return batch;
-    }
-
     /// <summary>
-    /// Claims the newest unclaimed batch, for the calling thread; under the lock. Workers take batches from the oldest,
-    /// so the two ends meet in the middle and a worker runs dry (and has to be queued again) as late as possible.
+    /// Claims the oldest unclaimed batch for formatting; under the lock. Every thread claims in order, so the batch
+    /// the sealer needs next is always the first to be formatted.
     /// </summary>
-    private FormatBatch ClaimNewest()
-    {
-        long sequence = _submitted - 1;
-        while (_batches[sequence % _batches.Length].Claimed)
-        {
-            sequence--;
-        }
-
-        return Claim(sequence);
-    }
+    private FormatBatch ClaimOldest() => _batches[_firstUnclaimed++ % _batches.Length];
 
     private FormatBatch? TakeFreeBatch()
     {
@@ -445,7 +450,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     }
 
     /// <summary>
-    /// Gets the oldest batch in flight sealed, then writes it: while it is not, seals what it can or formats the newest
+    /// Gets the oldest batch in flight sealed, then writes it: while it is not, seals what it can or formats the oldest
     /// unclaimed batch, and waits only when every pending batch is in another thread's hands.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -470,7 +475,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 }
                 else if (_firstUnclaimed < _submitted)
                 {
-                    claimed = ClaimNewest();
+                    claimed = ClaimOldest();
                 }
                 else
                 {
