@@ -1,5 +1,6 @@
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
+using VoucherExport.Registry;
 
 namespace VoucherExport.Hosting;
 
@@ -63,4 +64,11 @@ internal static class OptionsMapping
             CompressionLevel = options.CompressionLevel,
         }.Validate();
     }
+
+    public static ExportRetryOptions Retry(VoucherExportOptions options) => new ExportRetryOptions
+    {
+        MaxAttempts = options.RetryAttempts,
+        BaseDelay = options.RetryDelay,
+        MaxDelay = options.RetryMaxDelay,
+    }.Validate();
 }

@@ -1,4 +1,5 @@
 using VoucherExport.Chunks;
+using VoucherExport.Registry;
 
 namespace VoucherExport.Hosting;
 
@@ -58,6 +59,18 @@ public sealed class VoucherExportOptions
 
     /// <summary>The optional completion webhook (<c>VoucherExport:Webhook</c>); off while its URL is empty.</summary>
     public WebhookOptions Webhook { get; set; } = new();
+
+    /// <summary>
+    /// Runs in all for an export that fails on a transient fault (a dropped connection, a timeout, an S3 503), the first
+    /// included; default 3; 1 turns retries off. Each retry starts from nothing.
+    /// </summary>
+    public int RetryAttempts { get; set; } = ExportRetryOptions.DefaultMaxAttempts;
+
+    /// <summary>The pause before the first retry, doubling for each later one; default 2 s.</summary>
+    public TimeSpan RetryDelay { get; set; } = ExportRetryOptions.DefaultBaseDelay;
+
+    /// <summary>The longest pause between two runs; default 30 s.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = ExportRetryOptions.DefaultMaxDelay;
 
     /// <summary>On shutdown, how long running exports may finish before they are cancelled; default 0 (cancel at once).</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.Zero;

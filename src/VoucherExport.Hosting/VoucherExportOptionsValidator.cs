@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
+using VoucherExport.Registry;
 
 namespace VoucherExport.Hosting;
 
@@ -70,6 +71,20 @@ internal sealed class VoucherExportOptionsValidator : IValidateOptions<VoucherEx
         if (options.DemoRows < 0)
         {
             failures.Add($"{key}:DemoRows must be 0 or more, not {options.DemoRows}");
+        }
+
+        if (options.RetryAttempts is < 1 or > ExportRetryOptions.MaxAllowedAttempts)
+        {
+            failures.Add($"{key}:RetryAttempts must be between 1 and {ExportRetryOptions.MaxAllowedAttempts}, not {options.RetryAttempts}");
+        }
+
+        if (options.RetryDelay < TimeSpan.Zero)
+        {
+            failures.Add($"{key}:RetryDelay must not be negative");
+        }
+        else if (options.RetryMaxDelay < options.RetryDelay)
+        {
+            failures.Add($"{key}:RetryMaxDelay must be at least {key}:RetryDelay ({options.RetryDelay:c}), not {options.RetryMaxDelay:c}");
         }
 
         if (options.DrainTimeout < TimeSpan.Zero)

@@ -60,6 +60,7 @@ public static class VoucherExportServiceCollectionExtensions
                     MaxConcurrentExports = o.MaxConcurrentExports,
                     Csv = OptionsMapping.Csv(o),
                     Chunks = OptionsMapping.Chunks(o),
+                    Retry = OptionsMapping.Retry(o),
                 },
                 sp.GetRequiredService<IVoucherDirectory>(),
                 sp.GetRequiredService<TimeProvider>(),

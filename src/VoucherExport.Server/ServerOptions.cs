@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using VoucherExport.Chunks;
 using VoucherExport.Parameters;
+using VoucherExport.Registry;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Server;
@@ -40,6 +41,13 @@ public sealed record ServerOptions
 
     /// <summary><c>Exports:MaxChunkBytes</c> / <c>Exports:MaxChunkRows</c>: the chunk limits of SPEC §5.</summary>
     public ChunkLimits Chunks { get; init; } = ChunkLimits.Default;
+
+    /// <summary>
+    /// <c>Exports:RetryAttempts</c> / <c>Exports:RetryDelay</c> / <c>Exports:RetryMaxDelay</c>: how an export that failed
+    /// on a transient fault (a dropped connection, a timeout, an S3 503) is run again; default 3 runs in all, 2 s before
+    /// the first retry, doubling, at most 30 s. <c>Exports:RetryAttempts</c> = 1 turns retries off.
+    /// </summary>
+    public ExportRetryOptions Retry { get; init; } = ExportRetryOptions.Default;
 
     /// <summary><c>Ledger:*</c>: the data exported.</summary>
     public LedgerOptions Ledger { get; init; } = new();
@@ -109,6 +117,24 @@ public sealed record ServerOptions
             };
         }
 
+        try
+        {
+            ArgumentNullException.ThrowIfNull(Retry);
+            Retry.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw e.ParamName switch
+            {
+                nameof(ExportRetryOptions.MaxAttempts) => new ServerConfigurationException(
+                    "Exports:RetryAttempts", $"must be between 1 and {ExportRetryOptions.MaxAllowedAttempts}, not {Retry.MaxAttempts}"),
+                nameof(ExportRetryOptions.BaseDelay) => new ServerConfigurationException(
+                    "Exports:RetryDelay", $"must not be negative, not {Retry.BaseDelay:c}"),
+                _ => new ServerConfigurationException(
+                    "Exports:RetryMaxDelay", $"must be at least Exports:RetryDelay ({Retry.BaseDelay:c}), not {Retry.MaxDelay:c}"),
+            };
+        }
+
         ArgumentNullException.ThrowIfNull(Ledger);
         ArgumentNullException.ThrowIfNull(Limits);
         ArgumentNullException.ThrowIfNull(Downloads);
@@ -175,6 +201,13 @@ public sealed record ServerOptions
                 },
                 CompressionLevel = (int)(ReadLong(configuration, "Exports:CompressionLevel", int.MinValue, int.MaxValue)
                     ?? ChunkLimits.DefaultCompressionLevel),
+            },
+            Retry = new ExportRetryOptions
+            {
+                MaxAttempts = (int)(ReadLong(configuration, "Exports:RetryAttempts", int.MinValue, int.MaxValue)
+                    ?? ExportRetryOptions.DefaultMaxAttempts),
+                BaseDelay = ReadTimeSpan(configuration, "Exports:RetryDelay") ?? ExportRetryOptions.DefaultBaseDelay,
+                MaxDelay = ReadTimeSpan(configuration, "Exports:RetryMaxDelay") ?? ExportRetryOptions.DefaultMaxDelay,
             },
             Ledger = ledger,
             Limits = new RequestLimits

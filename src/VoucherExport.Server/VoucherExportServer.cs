@@ -76,7 +76,7 @@ public static partial class VoucherExportServer
                 new InMemoryExportStore(),
                 source,
                 new FileSystemChunkSinkFactory(options.DataFolder),
-                new ExportRegistryOptions { MaxConcurrentExports = options.MaxConcurrentExports, Chunks = options.Chunks },
+                new ExportRegistryOptions { MaxConcurrentExports = options.MaxConcurrentExports, Chunks = options.Chunks, Retry = options.Retry },
                 vouchers,
                 time);
         });

@@ -1,0 +1,97 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using VoucherExport.Chunks;
+using VoucherExport.Parameters;
+using VoucherExport.Registry;
+using VoucherExport.Transactions;
+
+namespace VoucherExport.Hosting.Tests;
+
+/// <summary><c>VoucherExport:RetryAttempts</c>, <c>RetryDelay</c>, <c>RetryMaxDelay</c>: checked at start and used by the registry.</summary>
+public class RetryOptionsTests
+{
+    [Fact]
+    public async Task BadRetryOptionsStopTheHostNamingTheKeys()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddVoucherExport(o =>
+        {
+            o.DemoRows = 10;
+            o.RetryAttempts = 0;
+            o.RetryDelay = TimeSpan.FromSeconds(-1);
+        });
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("VoucherExport:RetryAttempts must be between 1 and 100, not 0", e.Message, StringComparison.Ordinal);
+        Assert.Contains("VoucherExport:RetryDelay must not be negative", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMaxDelayBelowTheDelayIsRefused()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddVoucherExport(o =>
+        {
+            o.DemoRows = 10;
+            o.RetryDelay = TimeSpan.FromMinutes(1);
+        });
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains(
+            "VoucherExport:RetryMaxDelay must be at least VoucherExport:RetryDelay (00:01:00), not 00:00:30", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1, "error", 1)]
+    [InlineData(2, "done", 2)]
+    public async Task TheRegistryRetriesAsConfigured(int attempts, string status, int reads)
+    {
+        var source = new FailingOnceSource();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<ITransactionSource>(source);
+        builder.Services.AddSingleton<IChunkSinkFactory>(new InMemoryChunkSinkFactory());
+        builder.Services.AddVoucherExport(o =>
+        {
+            o.RetryAttempts = attempts;
+            o.RetryDelay = TimeSpan.Zero;
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var registry = host.Services.GetRequiredService<ExportRegistry>();
+
+        var created = await registry.CreateAsync("app", ExportScope.All, ExportParameters.Default);
+
+        // Bounded only so a wiring mistake (the default 2 s pause between runs) fails instead of waiting.
+        ExportObject? final = await registry.WaitAsync("app", created.Id).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(status, final!.Status.ToString(), ignoreCase: true);
+        Assert.Equal(reads, source.Reads);
+        await host.StopAsync();
+    }
+
+    /// <summary>A ledger whose first read fails with a transient fault after one batch; every later read succeeds.</summary>
+    private sealed class FailingOnceSource : ITransactionSource
+    {
+        private readonly VoucherTransaction[] _rows = new DemoLedger(40, 7).Transactions().ToArray();
+        private int _reads;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public SourcePushdown Plan(TransactionQuery query) => SourcePushdown.None;
+
+        public async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(
+            TransactionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            bool fail = Interlocked.Increment(ref _reads) == 1;
+            await Task.Yield();
+            yield return _rows.AsMemory(0, 20);
+            if (fail)
+            {
+                throw new TransientExportException("the ledger connection dropped");
+            }
+
+            yield return _rows.AsMemory(20);
+        }
+    }
+}
