@@ -1,10 +1,10 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using VoucherExport.Chunks;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
+using VoucherExport.Tests.Shared;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Hosting.Tests;
@@ -68,30 +68,5 @@ public class RetryOptionsTests
         Assert.Equal(status, final!.Status.ToString(), ignoreCase: true);
         Assert.Equal(reads, source.Reads);
         await host.StopAsync();
-    }
-
-    /// <summary>A ledger whose first read fails with a transient fault after one batch; every later read succeeds.</summary>
-    private sealed class FailingOnceSource : ITransactionSource
-    {
-        private readonly VoucherTransaction[] _rows = new DemoLedger(40, 7).Transactions().ToArray();
-        private int _reads;
-
-        public int Reads => Volatile.Read(ref _reads);
-
-        public SourcePushdown Plan(TransactionQuery query) => SourcePushdown.None;
-
-        public async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(
-            TransactionQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            bool fail = Interlocked.Increment(ref _reads) == 1;
-            await Task.Yield();
-            yield return _rows.AsMemory(0, 20);
-            if (fail)
-            {
-                throw new TransientExportException("the ledger connection dropped");
-            }
-
-            yield return _rows.AsMemory(20);
-        }
     }
 }

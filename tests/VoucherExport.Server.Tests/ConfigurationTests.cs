@@ -9,7 +9,7 @@ namespace VoucherExport.Server.Tests;
 
 public class ConfigurationTests
 {
-    private static ServerOptions Read(params (string Key, string? Value)[] settings) => ServerOptions.FromConfiguration(
+    internal static ServerOptions Read(params (string Key, string? Value)[] settings) => ServerOptions.FromConfiguration(
         new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build(),
         "/srv/voucher-export");
 
@@ -50,6 +50,13 @@ public class ConfigurationTests
     [InlineData("Downloads:BaseUrl", "ftp://files.example", "Downloads:BaseUrl: must be an absolute http(s) URL")]
     [InlineData("Idempotency:Retention", "30.00:00:00", "Idempotency:Retention: must be more than 0 and at most 7.00:00:00")]
     [InlineData("Applications:shop", "short", "Applications:shop: the token must be at least 8 characters")]
+    [InlineData("Exports:RetryAttempts", "0", "Exports:RetryAttempts: must be between 1 and 100, not 0")]
+    [InlineData("Exports:RetryAttempts", "101", "Exports:RetryAttempts: must be between 1 and 100, not 101")]
+    [InlineData("Exports:RetryAttempts", "three", "Exports:RetryAttempts: 'three' is not a whole number")]
+    [InlineData("Exports:RetryDelay", "-00:00:01", "Exports:RetryDelay: must not be negative")]
+    [InlineData("Exports:RetryDelay", "soon", "Exports:RetryDelay: 'soon' is not a time span")]
+    [InlineData("Exports:RetryDelay", "00:01:00", "Exports:RetryMaxDelay: must be at least Exports:RetryDelay (00:01:00), not 00:00:30")]
+    [InlineData("Exports:RetryMaxDelay", "00:00:01", "Exports:RetryMaxDelay: must be at least Exports:RetryDelay (00:00:02), not 00:00:01")]
     public void ABadSettingIsRefusedNamingTheKey(string key, string value, string message)
     {
         var e = Assert.Throws<ServerConfigurationException>(() => Read((key, value)));
