@@ -60,20 +60,17 @@ public class HostingTests
     [Fact]
     public async Task BadOptionsStopTheHostAtStartWithEveryKeyNamed()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddVoucherExport(o =>
+        string message = await StartFailure.MessageAsync(o =>
         {
             o.MaxConcurrentExports = 0;
             o.Delimiter = "x";
             o.MaxChunkBytes = 0;
             o.LedgerPath = "/no/such/ledger.jsonl";
         });
-        using var host = builder.Build();
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("VoucherExport:MaxConcurrentExports", e.Message, StringComparison.Ordinal);
-        Assert.Contains("VoucherExport:Delimiter", e.Message, StringComparison.Ordinal);
-        Assert.Contains("VoucherExport:MaxChunkBytes", e.Message, StringComparison.Ordinal);
-        Assert.Contains("/no/such/ledger.jsonl", e.Message, StringComparison.Ordinal);
+        Assert.Contains("VoucherExport:MaxConcurrentExports", message, StringComparison.Ordinal);
+        Assert.Contains("VoucherExport:Delimiter", message, StringComparison.Ordinal);
+        Assert.Contains("VoucherExport:MaxChunkBytes", message, StringComparison.Ordinal);
+        Assert.Contains("/no/such/ledger.jsonl", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -93,15 +90,12 @@ public class HostingTests
     [Fact]
     public async Task AConfiguredWebhookIsAListenerAndABadOneStopsTheHost()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddVoucherExport(o =>
+        string message = await StartFailure.MessageAsync(o =>
         {
             o.DemoRows = 10;
             o.Webhook.Url = new Uri("http://127.0.0.1:9/hook");
         });
-        using var host = builder.Build();
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("VoucherExport:Webhook:Secret", e.Message, StringComparison.Ordinal);
+        Assert.Contains("VoucherExport:Webhook:Secret", message, StringComparison.Ordinal);
 
         await using var good = new ServiceCollection().AddLogging()
             .AddVoucherExport(o => { o.DemoRows = 10; o.Webhook.Url = new Uri("http://127.0.0.1:9/hook"); o.Webhook.Secret = "k"; })

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using VoucherExport.Chunks;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
@@ -15,32 +14,26 @@ public class RetryOptionsTests
     [Fact]
     public async Task BadRetryOptionsStopTheHostNamingTheKeys()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddVoucherExport(o =>
+        string message = await StartFailure.MessageAsync(o =>
         {
             o.DemoRows = 10;
             o.RetryAttempts = 0;
             o.RetryDelay = TimeSpan.FromSeconds(-1);
         });
-        using var host = builder.Build();
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("VoucherExport:RetryAttempts must be between 1 and 100, not 0", e.Message, StringComparison.Ordinal);
-        Assert.Contains("VoucherExport:RetryDelay must not be negative", e.Message, StringComparison.Ordinal);
+        Assert.Contains("VoucherExport:RetryAttempts must be between 1 and 100, not 0", message, StringComparison.Ordinal);
+        Assert.Contains("VoucherExport:RetryDelay must not be negative", message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AMaxDelayBelowTheDelayIsRefused()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddVoucherExport(o =>
+        string message = await StartFailure.MessageAsync(o =>
         {
             o.DemoRows = 10;
             o.RetryDelay = TimeSpan.FromMinutes(1);
         });
-        using var host = builder.Build();
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains(
-            "VoucherExport:RetryMaxDelay must be at least VoucherExport:RetryDelay (00:01:00), not 00:00:30", e.Message, StringComparison.Ordinal);
+            "VoucherExport:RetryMaxDelay must be at least VoucherExport:RetryDelay (00:01:00), not 00:00:30", message, StringComparison.Ordinal);
     }
 
     [Theory]
