@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using VoucherExport.Csv;
+using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Chunks;
@@ -137,6 +138,17 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
 
     /// <summary>Records written so far.</summary>
     public long Rows => _parallel?.Rows ?? Volatile.Read(ref _rows);
+
+    /// <summary>
+    /// With several threads: has the writer verify that the rows come in <paramref name="order"/> on the formatting
+    /// threads (see <see cref="ParallelChunkedCsvWriter.VerifyOrder"/>) and returns true; with one thread returns false,
+    /// and the caller keeps checking the rows itself. Call before the first write.
+    /// </summary>
+    internal bool TryVerifyOrder(ExportOrder order)
+    {
+        _parallel?.VerifyOrder(order);
+        return _parallel is not null;
+    }
 
     /// <summary>Bytes written so far, preambles included (stored bytes: compressed ones with compression).</summary>
     public long Bytes => _parallel?.Bytes ?? Volatile.Read(ref _bytes);

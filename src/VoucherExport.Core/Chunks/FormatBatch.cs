@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
 using VoucherExport.Csv;
+using VoucherExport.Ordering;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Chunks;
@@ -43,6 +44,9 @@ internal sealed class FormatBatch : IDisposable
 
     /// <summary>The position of the batch in the export, from 0; batches are published in this order.</summary>
     public long Sequence { get; set; }
+
+    /// <summary>The position of the batch's first row in the export, from 0 (rows before it, all batches counted).</summary>
+    public long FirstRow { get; set; }
 
     /// <summary>Whether a thread has finished the batch (formatted it, or caught the error that stopped it).</summary>
     /// <remarks>Read and written under the owning writer's lock, which also publishes the bytes to the next thread.</remarks>
@@ -87,8 +91,12 @@ internal sealed class FormatBatch : IDisposable
         return taken;
     }
 
-    /// <summary>Formats every row with <paramref name="records"/>; an error is kept for the publisher to raise in order.</summary>
-    public void Format(CsvRecordWriter records)
+    /// <summary>
+    /// Formats every row with <paramref name="records"/>; an error is kept for the publisher to raise in order. With
+    /// <paramref name="order"/>, also checks that each row follows the one before it in the batch (the first row's
+    /// predecessor is checked when the batch is sealed), while the row is at hand for formatting anyway.
+    /// </summary>
+    public void Format(CsvRecordWriter records, OrderCheck? order)
     {
         _output.Clear();
         try
@@ -97,6 +105,11 @@ internal sealed class FormatBatch : IDisposable
             for (int i = 0; i < rows.Length; i++)
             {
                 CsvRecordWriter.PrefetchAhead(rows, i);
+                if (order is not null && i > 0)
+                {
+                    order.Verify(rows[i - 1], rows[i], FirstRow + i + 1);
+                }
+
                 records.WriteRecord(_output, rows[i]);
                 _ends[i] = _output.Count;
             }
@@ -107,6 +120,9 @@ internal sealed class FormatBatch : IDisposable
             _error = ExceptionDispatchInfo.Capture(e);
         }
     }
+
+    /// <summary>Replaces whatever stopped the batch with <paramref name="error"/>, found while sealing, before any row of it.</summary>
+    public void Fail(Exception error) => _error = ExceptionDispatchInfo.Capture(error);
 
     /// <summary>Throws the error formatting stopped at, if any.</summary>
     public void ThrowIfFailed() => _error?.Throw();

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading.Tasks.Sources;
 using VoucherExport.Csv;
+using VoucherExport.Ordering;
+using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Chunks;
@@ -77,7 +79,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private DateTimeOffset? _lastCreatedAt;
     private bool _sealFailed;
 
+    // Set before the first write when the writer verifies the source's declared order (see VerifyOrder).
+    private OrderCheck? _order;
+    private VoucherTransaction? _lastSealedRow;
+
     // The calling thread's own.
+    private long _submittedRows;
     private long _written;
     private FormatBatch? _filling;
     private int _batchRows = InitialBatchRows;
@@ -134,6 +141,24 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     /// benchmarks/results). 16 batches of about 256 KiB are 4 MiB, whatever the export's size.
     /// </summary>
     internal static int WindowFor(int parallelism) => Math.Max(MinWindow, (2 * parallelism) + 4);
+
+    /// <summary>
+    /// Has the writer verify, row by row, that the rows come in <paramref name="order"/>, as the engine's order check does
+    /// for a source that declared it: each thread checks the rows of the batch it formats while they are in its cache,
+    /// and the sealer checks each batch's first row against the last one sealed, so the calling thread, which otherwise
+    /// made a pass of its own over every row, is free to format. The first row out of order fails the export with the
+    /// same <see cref="DeclaredOrderViolationException"/> (same row number and ids) and nothing after it is written.
+    /// Call before the first write.
+    /// </summary>
+    public void VerifyOrder(ExportOrder order)
+    {
+        if (_submitted != 0 || _filling is not null)
+        {
+            throw new InvalidOperationException("the order to verify must be set before the first row is written");
+        }
+
+        _order = new OrderCheck(order);
+    }
 
     public ValueTask WriteAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
     {
@@ -289,7 +314,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             }
             else
             {
-                batch!.Format(records);
+                batch!.Format(records, _order);
                 woke = FinishFormatting(batch);
             }
 
@@ -374,6 +399,8 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private void Submit(FormatBatch batch)
     {
         _filling = null;
+        batch.FirstRow = _submittedRows;
+        _submittedRows += batch.Count;
         bool start = false;
         lock (_lock)
         {
@@ -490,7 +517,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             }
             else if (claimed is not null)
             {
-                claimed.Format(_callerRecords);
+                claimed.Format(_callerRecords, _order);
                 FinishFormatting(claimed);
             }
             else
@@ -580,6 +607,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     /// <summary>Decides where the chunks of a formatted batch end, hashes its bytes, and lists the steps that write them.</summary>
     private void Seal(FormatBatch batch)
     {
+        if (_order is not null && !_sealFailed && batch.Count > 0)
+        {
+            CheckBoundary(batch);
+        }
+
         if (_sealFailed || batch.Failed)
         {
             // The calling thread raises the error when it reaches this batch; nothing after it is written.
@@ -636,6 +668,28 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         }
 
         AddWrite(batch, segmentStart, records.Length, segmentRows);
+    }
+
+    /// <summary>
+    /// The one pair of rows no formatting thread sees: the last row sealed and this batch's first. A violation there
+    /// comes before any inside the batch, so it replaces whatever stopped the batch.
+    /// </summary>
+    private void CheckBoundary(FormatBatch batch)
+    {
+        ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
+        try
+        {
+            if (_lastSealedRow is not null)
+            {
+                _order!.Verify(_lastSealedRow, rows[0], batch.FirstRow + 1);
+            }
+        }
+        catch (DeclaredOrderViolationException e)
+        {
+            batch.Fail(e);
+        }
+
+        _lastSealedRow = rows[^1];
     }
 
     /// <summary>

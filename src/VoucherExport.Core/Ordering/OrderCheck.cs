@@ -36,6 +36,19 @@ internal sealed class OrderCheck(ExportOrder order)
         _previous = previous;
     }
 
+    /// <summary>
+    /// Throws <see cref="DeclaredOrderViolationException"/> naming row <paramref name="rowNumber"/> (from 1) if
+    /// <paramref name="row"/> comes before <paramref name="previous"/>. Touches no state, so the threads of a parallel
+    /// writer may call it at once on their own batches.
+    /// </summary>
+    public void Verify(VoucherTransaction previous, VoucherTransaction row, long rowNumber)
+    {
+        if (_order.Compare(previous, row) > 0)
+        {
+            Throw(_declared, rowNumber, row, previous);
+        }
+    }
+
     [DoesNotReturn]
     private static void Throw(ExportOrder order, long row, VoucherTransaction current, VoucherTransaction previous) =>
         throw new DeclaredOrderViolationException(order, row, current.Id, current.CreatedAt, previous.Id, previous.CreatedAt);

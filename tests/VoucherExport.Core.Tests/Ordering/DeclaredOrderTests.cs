@@ -59,6 +59,46 @@ public class DeclaredOrderTests
         Assert.Equal(error.Message, mapped.Details);
     }
 
+    /// <summary>
+    /// A parallel writer checks the order on its formatting threads (each batch's rows) and while sealing (each batch's
+    /// first row against the last one sealed): wherever the first row out of order falls — the first pair, the pair
+    /// across the first batch boundary (the first batch holds 256 rows), anywhere else, the last pair — the export fails
+    /// with the same row, ids and message as with one thread, and commits nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(ExportOrder.CreatedAtAscending, 2, 0)]
+    [InlineData(ExportOrder.CreatedAtAscending, 2, 255)]
+    [InlineData(ExportOrder.CreatedAtAscending, 3, 254)]
+    [InlineData(ExportOrder.CreatedAtAscending, 4, 2600)]
+    [InlineData(ExportOrder.CreatedAtAscending, 2, 5998)]
+    [InlineData(ExportOrder.CreatedAtDescending, 2, 255)]
+    [InlineData(ExportOrder.CreatedAtDescending, 3, 1777)]
+    [InlineData(ExportOrder.CreatedAtDescending, 4, 4351)]
+    public async Task AParallelExportNamesTheSameRowOutOfOrderAsOneThread(ExportOrder order, int parallelism, int swapAt)
+    {
+        var rows = InOrder(Rows.Many(6000), order);
+        (rows[swapAt], rows[swapAt + 1]) = (rows[swapAt + 1], rows[swapAt]);
+
+        async Task<(DeclaredOrderViolationException Error, InMemoryChunkSink Sink)> Run(int threads)
+        {
+            var request = SortKit.Request(order, NoSortPossible) with { Parallelism = threads };
+            var sinks = new InMemoryChunkSinkFactory();
+            var error = await Assert.ThrowsAsync<DeclaredOrderViolationException>(() => ExportEngine.RunAsync(
+                request, new InMemoryTransactionSource(rows, 97, declaredOrder: order), sinks));
+            return (error, sinks.Find(request.Export.Id)!);
+        }
+
+        var (serial, _) = await Run(1);
+        var (parallel, sink) = await Run(parallelism);
+
+        Assert.Equal(swapAt + 2, serial.Row);
+        Assert.Equal(serial.Row, parallel.Row);
+        Assert.Equal(serial.Id, parallel.Id);
+        Assert.Equal(serial.PreviousId, parallel.PreviousId);
+        Assert.Equal(serial.Message, parallel.Message);
+        Assert.Empty(sink.Committed);
+    }
+
     [Fact]
     public async Task RowsWithEqualKeysDoNotBreakTheOrder()
     {
