@@ -105,7 +105,7 @@ internal sealed class FormatBatch : IDisposable
             for (int i = 0; i < rows.Length; i++)
             {
                 CsvRecordWriter.PrefetchAhead(rows, i);
-                if (order is not null && i > 0)
+                if (order is not null && i > 0 && rows[i] is not null)
                 {
                     order.Verify(rows[i - 1], rows[i], FirstRow + i + 1);
                 }

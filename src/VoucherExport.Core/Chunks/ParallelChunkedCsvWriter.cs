@@ -679,13 +679,16 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
         try
         {
-            if (_lastSealedRow is not null)
+            // A null row is left for the record writer to reject, as with one thread.
+            if (_lastSealedRow is not null && rows[0] is not null)
             {
                 _order!.Verify(_lastSealedRow, rows[0], batch.FirstRow + 1);
             }
         }
-        catch (DeclaredOrderViolationException e)
+        catch (Exception e)
         {
+            // Also a null row (the order's comparer rejects it): sealing runs on whichever thread holds the token, so
+            // nothing may escape it; the calling thread raises the error when it reaches this batch.
             batch.Fail(e);
         }
 

@@ -99,6 +99,24 @@ public class DeclaredOrderTests
         Assert.Empty(sink.Committed);
     }
 
+    /// <summary>A null row where a batch starts fails a parallel export as it fails a serial one, and never escapes a worker.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task ANullRowFailsTheExportWithAnyThreadCount(int parallelism)
+    {
+        VoucherTransaction?[] rows = InOrder(Rows.Many(1000), ExportOrder.CreatedAtAscending);
+        rows[256] = null;
+        var request = SortKit.Request(ExportOrder.CreatedAtAscending, NoSortPossible) with { Parallelism = parallelism };
+        var sinks = new InMemoryChunkSinkFactory();
+
+        await Assert.ThrowsAsync<ArgumentNullException>(() => ExportEngine.RunAsync(
+            request, new InMemoryTransactionSource(rows!, 97, declaredOrder: ExportOrder.CreatedAtAscending), sinks));
+
+        Assert.Empty(sinks.Find(request.Export.Id)!.Committed);
+    }
+
     [Fact]
     public async Task RowsWithEqualKeysDoNotBreakTheOrder()
     {
