@@ -23,10 +23,9 @@ internal sealed class OrderCheck(ExportOrder order)
         {
             VoucherTransaction row = rows[i];
 
-            // Equal keys (a duplicate id at the same instant) do not break the order; the source's order stands for them.
-            if (previous is not null && _order.Compare(previous, row) > 0)
+            if (previous is not null)
             {
-                Throw(_declared, _rows + i + 1, row, previous);
+                Verify(previous, row, _rows + i + 1);
             }
 
             previous = row;
@@ -43,6 +42,7 @@ internal sealed class OrderCheck(ExportOrder order)
     /// </summary>
     public void Verify(VoucherTransaction previous, VoucherTransaction row, long rowNumber)
     {
+        // Equal keys (a duplicate id at the same instant) do not break the order; the source's order stands for them.
         if (_order.Compare(previous, row) > 0)
         {
             Throw(_declared, rowNumber, row, previous);
