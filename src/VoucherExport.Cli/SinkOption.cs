@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Amazon.Runtime;
 using VoucherExport.Chunks;
 using VoucherExport.S3;
 
@@ -60,64 +59,40 @@ internal sealed class SinkOption
 
     private S3ChunkSinkOptions S3Options(ParseResult parse, string sink, Func<string, string?> environment)
     {
-        if (!sink.StartsWith("s3://", StringComparison.Ordinal))
+        if (!S3SinkLocation.IsS3(sink))
         {
             throw new CliInputException("--sink", $"'{sink}' is not s3://bucket/prefix (for a folder use --out)");
         }
 
-        string path = sink["s3://".Length..].TrimEnd('/');
-        int slash = path.IndexOf('/', StringComparison.Ordinal);
-        string bucket = slash < 0 ? path : path[..slash];
-        string prefix = slash < 0 ? "" : path[(slash + 1)..];
-
-        string? endpoint = parse.GetValue(_endpoint) ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(environment("AWS_ENDPOINT_URL"));
-        Uri? serviceUrl = null;
-        if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out serviceUrl))
-        {
-            throw new CliInputException("--s3-endpoint", $"'{endpoint}' is not an absolute URL");
-        }
-
-        string? accessKey = parse.GetValue(_accessKey) ?? NonEmpty(environment("AWS_ACCESS_KEY_ID"));
-        string? secretKey = parse.GetValue(_secretKey) ?? NonEmpty(environment("AWS_SECRET_ACCESS_KEY"));
-        if (accessKey is null || secretKey is null)
-        {
-            throw new CliInputException(
-                accessKey is null ? "--s3-access-key" : "--s3-secret-key",
-                "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or give --s3-access-key and --s3-secret-key)");
-        }
-
-        string? token = NonEmpty(environment("AWS_SESSION_TOKEN"));
         int? minutes = parse.GetValue(_urlExpiry);
-        var options = new S3ChunkSinkOptions
+        var location = new S3SinkLocation
         {
-            BucketName = bucket,
-            Prefix = prefix,
-            ServiceUrl = serviceUrl,
-            Region = parse.GetValue(_region) ?? NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")) ?? S3ChunkSinkOptions.DefaultRegion,
-            Credentials = token is null ? new BasicAWSCredentials(accessKey, secretKey) : new SessionAWSCredentials(accessKey, secretKey, token),
+            Sink = sink,
+            ServiceUrl = parse.GetValue(_endpoint),
+            Region = parse.GetValue(_region),
+            AccessKey = parse.GetValue(_accessKey),
+            SecretKey = parse.GetValue(_secretKey),
             CreateBucket = parse.GetValue(_createBucket),
-            PresignExpiry = minutes is { } m ? TimeSpan.FromMinutes(m) : S3ChunkSinkOptions.DefaultPresignExpiry,
+            PresignExpiry = minutes is { } m ? TimeSpan.FromMinutes(m) : null,
         };
-
         try
         {
-            return options.Validate();
+            return location.ToOptions(environment);
         }
         catch (ArgumentException e)
         {
             string option = e.ParamName switch
             {
-                nameof(S3ChunkSinkOptions.ServiceUrl) => "--s3-endpoint",
-                nameof(S3ChunkSinkOptions.Region) => "--s3-region",
-                nameof(S3ChunkSinkOptions.PresignExpiry) => "--s3-url-expiry",
+                nameof(S3SinkLocation.ServiceUrl) => "--s3-endpoint",
+                nameof(S3SinkLocation.Region) => "--s3-region",
+                nameof(S3SinkLocation.AccessKey) => "--s3-access-key",
+                nameof(S3SinkLocation.SecretKey) => "--s3-secret-key",
+                nameof(S3SinkLocation.PresignExpiry) => "--s3-url-expiry",
                 _ => "--sink",
             };
-            // The option's own message, without the " (Parameter 'X')" the runtime appends for a programmer.
             throw new CliInputException(option, e.Message.Split(" (Parameter", 2)[0]);
         }
     }
-
-    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>An export's sink factory, how to name where an export goes, and what to dispose afterwards.</summary>
     public sealed record Target(IChunkSinkFactory Factory, Func<string, string> Describe, IDisposable? Owned) : IDisposable

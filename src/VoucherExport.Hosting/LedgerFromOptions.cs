@@ -3,38 +3,62 @@ using VoucherExport.Transactions;
 namespace VoucherExport.Hosting;
 
 /// <summary>The ledger and vouchers named by <see cref="VoucherExportOptions"/>, for hosts that register none of their own.</summary>
-internal sealed class LedgerFromOptions
+internal sealed class LedgerFromOptions(OpenedLedger ledger) : IDisposable
 {
-    private readonly ITransactionSource? _source;
-
-    private LedgerFromOptions(ITransactionSource? source, IVoucherDirectory vouchers)
-    {
-        _source = source;
-        Vouchers = vouchers;
-    }
-
-    public ITransactionSource Source => _source ?? throw new InvalidOperationException(
-        $"VoucherExport has no ledger: register an {nameof(ITransactionSource)}, or set " +
+    public ITransactionSource Source => ledger.Source ?? throw new InvalidOperationException(
+        $"VoucherExport has no ledger: register an {nameof(ITransactionSource)}, or set {VoucherExportOptions.SectionName}:Ledger:ConnectionString, " +
         $"{VoucherExportOptions.SectionName}:LedgerPath (a JSON Lines file) or {VoucherExportOptions.SectionName}:DemoRows");
 
-    public IVoucherDirectory Vouchers { get; }
+    public IVoucherDirectory Vouchers => ledger.Vouchers;
 
+    public OpenedLedger Ledger => ledger;
+
+    /// <summary>Opens the ledger through <see cref="LedgerOpener"/> and checks a database ledger answers; a failure names the setting.</summary>
     public static LedgerFromOptions Create(VoucherExportOptions options)
     {
-        IVoucherDirectory vouchers = options.VouchersPath is { } path
-            ? new InMemoryVoucherDirectory(VoucherJsonLines.Read(path))
-            : InMemoryVoucherDirectory.Empty;
-        if (options.LedgerPath is { } ledger)
+        var location = new LedgerLocation
         {
-            return new LedgerFromOptions(new JsonLinesTransactionSource(ledger), vouchers);
+            ConnectionString = options.Ledger.ConnectionString,
+            Schema = options.Ledger.Schema,
+            Table = options.Ledger.Table,
+            Partitions = options.Ledger.Partitions,
+            Path = options.LedgerPath,
+            VouchersPath = options.VouchersPath,
+            DemoRows = options.DemoRows,
+        };
+        OpenedLedger ledger;
+        try
+        {
+            ledger = LedgerOpener.Open(location);
+        }
+        catch (ArgumentException e)
+        {
+            throw new VoucherExportStartException(Setting(e.ParamName), e.Message.Split(" (Parameter", 2)[0], e);
         }
 
-        if (options.DemoRows > 0)
+        try
         {
-            var demo = new DemoLedger(options.DemoRows);
-            return new LedgerFromOptions(demo.AsSource(), options.VouchersPath is null ? new InMemoryVoucherDirectory(demo.Vouchers) : vouchers);
+            LedgerOpener.CheckAsync(ledger).GetAwaiter().GetResult();
+        }
+        catch (IOException e)
+        {
+            ledger.Dispose();
+            throw new VoucherExportStartException("Ledger:ConnectionString", e.Message, e);
         }
 
-        return new LedgerFromOptions(null, vouchers);
+        return new LedgerFromOptions(ledger);
     }
+
+    public void Dispose() => ledger.Dispose();
+
+    private static string Setting(string? property) => property switch
+    {
+        nameof(LedgerLocation.ConnectionString) => "Ledger:ConnectionString",
+        nameof(LedgerLocation.Schema) => "Ledger:Schema",
+        nameof(LedgerLocation.Table) => "Ledger:Table",
+        nameof(LedgerLocation.Partitions) => "Ledger:Partitions",
+        nameof(LedgerLocation.VouchersPath) => nameof(VoucherExportOptions.VouchersPath),
+        nameof(LedgerLocation.DemoRows) => nameof(VoucherExportOptions.DemoRows),
+        _ => nameof(VoucherExportOptions.LedgerPath),
+    };
 }

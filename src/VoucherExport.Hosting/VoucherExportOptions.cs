@@ -72,6 +72,36 @@ public sealed class VoucherExportOptions
     /// <summary>The longest pause between two runs; default 30 s.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = ExportRetryOptions.DefaultMaxDelay;
 
+    /// <summary>
+    /// Threads one export may use to format and hash its CSV; default all cores (at most 64). Several exports running at
+    /// once share the cores.
+    /// </summary>
+    public int Parallelism { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, ChunkedCsvWriter.MaxParallelism);
+
+    /// <summary>
+    /// How often a running export renews its lease in the registry; default 2 s. A delete or cancel made on another
+    /// instance stops the run within about this long, and a run that cannot renew for <see cref="LeaseDuration"/> stops.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a claim on an export holds without renewal; default 30 s. An instance that died gives its exports up after it.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Where chunks go instead of <see cref="DataDirectory"/>: <c>s3://bucket/prefix</c>, with <see cref="S3"/>; default
+    /// null (files under <see cref="DataDirectory"/>).
+    /// </summary>
+    public string? Sink { get; set; }
+
+    /// <summary><c>S3:*</c>: the store of an <c>s3://</c> <see cref="Sink"/>.</summary>
+    public S3StorageOptions S3 { get; set; } = new();
+
+    /// <summary><c>Registry:*</c>: the PostgreSQL registry shared by every instance; default none (in memory).</summary>
+    public RegistryDatabaseOptions Registry { get; set; } = new();
+
+    /// <summary><c>Ledger:*</c>: a PostgreSQL ledger, instead of <see cref="LedgerPath"/> or the demo ledger.</summary>
+    public LedgerDatabaseOptions Ledger { get; set; } = new();
+
     /// <summary>On shutdown, how long running exports may finish before they are cancelled; default 0 (cancel at once).</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.Zero;
 }

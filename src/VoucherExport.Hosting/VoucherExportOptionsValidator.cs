@@ -92,6 +92,22 @@ internal sealed class VoucherExportOptionsValidator : IValidateOptions<VoucherEx
             failures.Add($"{key}:DrainTimeout must not be negative");
         }
 
+        if (options.Parallelism is < 1 or > ChunkedCsvWriter.MaxParallelism)
+        {
+            failures.Add($"{key}:Parallelism must be between 1 and {ChunkedCsvWriter.MaxParallelism}, not {options.Parallelism}");
+        }
+
+        if (options.HeartbeatInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"{key}:HeartbeatInterval must be more than 0, not {options.HeartbeatInterval:c}");
+        }
+        else if (options.LeaseDuration < options.HeartbeatInterval * 2)
+        {
+            failures.Add($"{key}:LeaseDuration must be at least twice {key}:HeartbeatInterval ({options.HeartbeatInterval:c}), not {options.LeaseDuration:c}");
+        }
+
+        failures.AddRange(ServiceParts.Problems(options).Select(p => $"{key}:{p.Setting}: {p.Problem}"));
+
         if (options.Webhook.Url is { } url)
         {
             if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VoucherExport.Chunks;
+using VoucherExport.PostgreSql;
 using VoucherExport.Registry;
 using VoucherExport.Transactions;
 
@@ -17,7 +18,10 @@ public static class VoucherExportServiceCollectionExtensions
     /// Registers the export registry and its parts, options bound from the <c>VoucherExport</c> section of
     /// <paramref name="configuration"/> (when given) and then <paramref name="configure"/>. Every part is registered with
     /// TryAdd, so a host that registers its own <see cref="ITransactionSource"/>, <see cref="IExportStore"/>,
-    /// <see cref="IChunkSinkFactory"/> or <see cref="IVoucherDirectory"/> first keeps it.
+    /// <see cref="IChunkSinkFactory"/> or <see cref="IVoucherDirectory"/> first keeps it. Otherwise the options choose:
+    /// <c>Registry:ConnectionString</c> a PostgreSQL registry (tables created at start), <c>Ledger:ConnectionString</c> a
+    /// PostgreSQL ledger, <c>Sink</c> = <c>s3://…</c> an S3 sink; a server they name that does not answer at start stops
+    /// the host with a <see cref="VoucherExportStartException"/> naming the setting.
     /// </summary>
     public static IServiceCollection AddVoucherExport(
         this IServiceCollection services, IConfiguration? configuration = null, Action<VoucherExportOptions>? configure = null)
@@ -38,12 +42,24 @@ public static class VoucherExportServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VoucherExportOptions>, VoucherExportOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IExportStore, InMemoryExportStore>();
+        // Registry:ConnectionString makes the registry durable and shared; its tables are created here, at start.
+        services.TryAddSingleton(sp => ServiceParts.OpenRegistry(sp.GetRequiredService<IOptions<VoucherExportOptions>>().Value));
+        services.TryAddSingleton<IExportStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<VoucherExportOptions>>().Value;
+            if (string.IsNullOrEmpty(o.Registry.ConnectionString))
+            {
+                return new InMemoryExportStore();
+            }
+
+            var database = sp.GetRequiredService<RegistryDatabase>();
+            return new PostgresExportStore(database.DataSource, database.Options);
+        });
         services.TryAddSingleton<IChunkSinkFactory>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<VoucherExportOptions>>().Value;
             string root = sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
-            return new FileSystemChunkSinkFactory(Path.GetFullPath(o.DataDirectory, root));
+            return ServiceParts.OpenSinks(o, root);
         });
         services.TryAddSingleton(sp => LedgerFromOptions.Create(sp.GetRequiredService<IOptions<VoucherExportOptions>>().Value));
         services.TryAddSingleton(sp => sp.GetRequiredService<LedgerFromOptions>().Source);
@@ -61,6 +77,9 @@ public static class VoucherExportServiceCollectionExtensions
                     Csv = OptionsMapping.Csv(o),
                     Chunks = OptionsMapping.Chunks(o),
                     Retry = OptionsMapping.Retry(o),
+                    Parallelism = o.Parallelism,
+                    HeartbeatInterval = o.HeartbeatInterval,
+                    LeaseDuration = o.LeaseDuration,
                 },
                 sp.GetRequiredService<IVoucherDirectory>(),
                 sp.GetRequiredService<TimeProvider>(),

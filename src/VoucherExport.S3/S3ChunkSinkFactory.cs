@@ -67,6 +67,25 @@ public sealed class S3ChunkSinkFactory : IChunkSinkFactory, IDisposable
         return Options.Prefix.Length == 0 ? exportId + "/" : Options.Prefix + "/" + exportId + "/";
     }
 
+    /// <summary>
+    /// Checks at start that the store answers and the bucket is there (creating it when the options ask for it), so a
+    /// wrong endpoint, key or bucket name stops a service before it accepts exports. Throws <see cref="IOException"/>
+    /// with one line naming the bucket and the store's answer.
+    /// </summary>
+    public async Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Client.ListObjectsV2Async(
+                new ListObjectsV2Request { BucketName = Options.BucketName, Prefix = Options.Prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw S3Errors.Wrap("list", Options.BucketName, Options.Prefix, e);
+        }
+    }
+
     /// <summary>Disposes the S3 client.</summary>
     public void Dispose() => Client.Dispose();
 

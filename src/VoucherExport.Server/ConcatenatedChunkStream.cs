@@ -28,6 +28,15 @@ internal sealed class ConcatenatedChunkStream : Stream
 
     /// <summary>The chunks <paramref name="chunks"/> of one export in <paramref name="sink"/>, each after the first without its first <paramref name="preambleLength"/> bytes.</summary>
     public ConcatenatedChunkStream(IChunkSink sink, IReadOnlyList<ChunkInfo> chunks, int preambleLength)
+        : this(sink, chunks, preambleLength, asStored: false)
+    {
+    }
+
+    /// <summary>
+    /// With <paramref name="asStored"/>, the chunks' bytes as stored (a gzip chunk stays compressed): one chunk alone is then
+    /// a seekable stream over a sink whose own streams cannot seek (S3), so ranges of a chunk work there too.
+    /// </summary>
+    public ConcatenatedChunkStream(IChunkSink sink, IReadOnlyList<ChunkInfo> chunks, int preambleLength, bool asStored)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(chunks);
@@ -40,14 +49,14 @@ internal sealed class ConcatenatedChunkStream : Stream
         for (int i = 0; i < chunks.Count; i++)
         {
             long skip = i == 0 ? 0 : preambleLength;
-            long csvBytes = chunks[i].CsvBytes;
+            long csvBytes = asStored ? chunks[i].Bytes : chunks[i].CsvBytes;
             if (csvBytes < skip)
             {
                 throw new InvalidDataException($"{chunks[i].Name} has {csvBytes} bytes of CSV, fewer than the {skip}-byte header every chunk starts with");
             }
 
             _names[i] = chunks[i].Name;
-            _gzip[i] = chunks[i].IsGzip;
+            _gzip[i] = chunks[i].IsGzip && !asStored;
             _skip[i] = skip;
             _start[i + 1] = _start[i] + csvBytes - skip;
         }

@@ -62,6 +62,13 @@ internal sealed partial class DownloadApi(ExportRegistry registry, DownloadToken
             throw ApiException.ExportNotFound(exportId);
         }
 
+        if (!stream.CanSeek)
+        {
+            // A store's stream (S3) cannot seek; ranges then read through one that reopens the chunk at the asked offset.
+            await stream.DisposeAsync().ConfigureAwait(false);
+            stream = new ConcatenatedChunkStream(registry.Sinks.Create(exportId), [chunk], preambleLength: 0, asStored: true);
+        }
+
         LogDownload(logger, chunk.Name, context.Request.Headers.Range.ToString());
         NoStore(context);
         return Results.Stream(stream, chunk.IsGzip ? GzipContentType : CsvContentType, $"{exportId}-{chunk.Name}",

@@ -14,8 +14,7 @@ internal sealed partial class ExportApi(
     ServerOptions options,
     ApplicationAuthenticator authenticator,
     DownloadTokens tokens,
-    IdempotencyCache idempotency,
-    ExportWatcher watcher,
+    IIdempotencyStore idempotency,
     ILogger<ExportApi> logger)
 {
     private readonly CreateRequestReader _reader = new(options.Limits);
@@ -116,7 +115,6 @@ internal sealed partial class ExportApi(
                 LogCreated(logger, app, context.Request.Path);
             }
 
-            watcher.Watch(app, created.Id);
             return ExportJson.ToUtf8(created, indented: false);
         }
 

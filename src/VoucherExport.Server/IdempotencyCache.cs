@@ -10,7 +10,7 @@ namespace VoucherExport.Server;
 /// arrives while the first still runs waits for it). The same key with a different request is a 409. A create that fails
 /// is not remembered, so it can be retried with its key.
 /// </summary>
-internal sealed class IdempotencyCache(TimeProvider time, TimeSpan retention)
+internal sealed class IdempotencyCache(TimeProvider time, TimeSpan retention) : IIdempotencyStore
 {
     public const string Header = "Idempotency-Key";
 
@@ -33,9 +33,7 @@ internal sealed class IdempotencyCache(TimeProvider time, TimeSpan retention)
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="create"/> once per (application, key) and request fingerprint; gives its body and whether it is a replay.
-    /// </summary>
+    /// <inheritdoc />
     public async Task<(byte[] Body, bool Replayed)> RunAsync(
         string appId, string key, byte[] fingerprint, Func<Task<byte[]>> create, CancellationToken cancellationToken)
     {
@@ -55,8 +53,7 @@ internal sealed class IdempotencyCache(TimeProvider time, TimeSpan retention)
 
                 if (!CryptographicOperations.FixedTimeEquals(entry.Fingerprint, fingerprint))
                 {
-                    throw new ApiException(new VoucherifyError(409, "idempotency_key_reused", "Idempotency key reused",
-                        $"{Header} '{key}' was used with a different request (method, path or body) in the last {retention:g}; use a new key"));
+                    throw Reused(key, retention);
                 }
 
                 byte[]? replay = await entry.Body.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -83,6 +80,10 @@ internal sealed class IdempotencyCache(TimeProvider time, TimeSpan retention)
             }
         }
     }
+
+    /// <summary>The 409 of a key used again with a different request.</summary>
+    public static ApiException Reused(string key, TimeSpan retention) => new(new VoucherifyError(409, "idempotency_key_reused", "Idempotency key reused",
+        $"{Header} '{key}' was used with a different request (method, path or body) in the last {retention:g}; use a new key"));
 
     /// <summary>The fingerprint of a request: SHA-256 over its method, path and body.</summary>
     public static byte[] Fingerprint(string method, string path, byte[] body)

@@ -9,6 +9,18 @@ public sealed record LedgerOptions
     /// <summary>100,000 rows: enough for multi-chunk exports and realistic filters, generated on the fly in well under a second.</summary>
     public const long DefaultDemoRows = 100_000;
 
+    /// <summary><c>Ledger:ConnectionString</c>: a PostgreSQL ledger (Npgsql connection string or <c>postgres://</c> URL), or null.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary><c>Ledger:Schema</c>: the schema of the PostgreSQL ledger table; null for <c>public</c>.</summary>
+    public string? Schema { get; init; }
+
+    /// <summary><c>Ledger:Table</c>: the PostgreSQL ledger table or view; null for <c>voucher_transactions</c>.</summary>
+    public string? Table { get; init; }
+
+    /// <summary><c>Ledger:Partitions</c>: <c>created_at</c> ranges of the PostgreSQL ledger read at once; null for 1.</summary>
+    public int? Partitions { get; init; }
+
     /// <summary><c>Ledger:DemoRows</c>: the size of the demo ledger when no <see cref="Path"/> is given.</summary>
     public long DemoRows { get; init; } = DefaultDemoRows;
 
@@ -30,6 +42,21 @@ public sealed record LedgerOptions
     /// </summary>
     public MalformedRowPolicy MalformedRows { get; init; } = MalformedRowPolicy.Fail;
 
+    /// <summary>Where the ledger is, for the opener the command line, the server and hosts share.</summary>
+    public Hosting.LedgerLocation ToLocation() => new()
+    {
+        ConnectionString = ConnectionString,
+        Schema = Schema,
+        Table = Table,
+        Partitions = Partitions,
+        Path = Path,
+        VouchersPath = VouchersPath,
+        DemoRows = Path is null && ConnectionString is null ? DemoRows : 0,
+        DemoSeed = DemoSeed,
+        DeclaredOrder = DeclaredOrder,
+        MalformedRows = MalformedRows,
+    };
+
     /// <summary>Throws <see cref="ServerConfigurationException"/> naming the first bad setting.</summary>
     public LedgerOptions Validate()
     {
@@ -48,9 +75,14 @@ public sealed record LedgerOptions
             throw new ServerConfigurationException("Ledger:Vouchers", $"no such file: {VouchersPath}");
         }
 
-        if (VouchersPath is not null && Path is null)
+        if (VouchersPath is not null && Path is null && ConnectionString is null)
         {
-            throw new ServerConfigurationException("Ledger:Vouchers", "is only used with Ledger:Path (the demo ledger has its own vouchers)");
+            throw new ServerConfigurationException("Ledger:Vouchers", "is only used with Ledger:Path or Ledger:ConnectionString (the demo ledger has its own vouchers)");
+        }
+
+        if (ConnectionString is not null && Path is not null)
+        {
+            throw new ServerConfigurationException("Ledger:ConnectionString", "a ledger is either a database or a file; Ledger:Path is set too");
         }
 
         return this;

@@ -49,6 +49,27 @@ public sealed record ServerOptions
     /// </summary>
     public ExportRetryOptions Retry { get; init; } = ExportRetryOptions.Default;
 
+    /// <summary><c>Exports:Parallelism</c>: threads one export may use to format and hash; default all cores (at most 64).</summary>
+    public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, ChunkedCsvWriter.MaxParallelism);
+
+    /// <summary>
+    /// <c>Exports:HeartbeatInterval</c>: how often a running export renews its lease; default 2 s, so a delete on another
+    /// instance stops the run within about that long.
+    /// </summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary><c>Exports:LeaseDuration</c>: how long a claim holds without renewal (a dead instance's exports restart after it); default 30 s.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Exports:Sink</c>: <c>s3://bucket/prefix</c> to store chunks in S3 (with <see cref="S3"/>), or null for <see cref="DataFolder"/>.</summary>
+    public string? Sink { get; init; }
+
+    /// <summary><c>S3:*</c>: the store of an <c>s3://</c> <see cref="Sink"/>; unset values come from the AWS environment variables.</summary>
+    public Hosting.S3StorageOptions S3 { get; init; } = new();
+
+    /// <summary><c>Registry:*</c>: the PostgreSQL registry every instance shares; without a connection string, in memory.</summary>
+    public Hosting.RegistryDatabaseOptions Registry { get; init; } = new();
+
     /// <summary><c>Ledger:*</c>: the data exported.</summary>
     public LedgerOptions Ledger { get; init; } = new();
 
@@ -135,12 +156,40 @@ public sealed record ServerOptions
             };
         }
 
+        if (Parallelism is < 1 or > ChunkedCsvWriter.MaxParallelism)
+        {
+            throw new ServerConfigurationException("Exports:Parallelism", $"must be between 1 and {ChunkedCsvWriter.MaxParallelism}, not {Parallelism}");
+        }
+
+        if (HeartbeatInterval <= TimeSpan.Zero)
+        {
+            throw new ServerConfigurationException("Exports:HeartbeatInterval", $"must be more than 0, not {HeartbeatInterval:c}");
+        }
+
+        if (LeaseDuration < HeartbeatInterval * 2)
+        {
+            throw new ServerConfigurationException("Exports:LeaseDuration", $"must be at least twice Exports:HeartbeatInterval ({HeartbeatInterval:c}), not {LeaseDuration:c}");
+        }
+
+        ArgumentNullException.ThrowIfNull(S3);
+        ArgumentNullException.ThrowIfNull(Registry);
+        if (Hosting.ServiceParts.Problems(ToServiceOptions()).FirstOrDefault() is ({ } setting, { } problem))
+        {
+            throw new ServerConfigurationException(ServerKey(setting), problem);
+        }
+
         ArgumentNullException.ThrowIfNull(Ledger);
         ArgumentNullException.ThrowIfNull(Limits);
         ArgumentNullException.ThrowIfNull(Downloads);
         Ledger.Validate();
         Limits.Validate();
         Downloads.Validate();
+        if (Registry.ConnectionString is not null && Downloads.Secret is null)
+        {
+            throw new ServerConfigurationException("Downloads:Secret",
+                "is required with Registry:ConnectionString: every instance must accept the download URLs the others sign (at least 32 bytes, the same on all)");
+        }
+
         if (IdempotencyRetention <= TimeSpan.Zero || IdempotencyRetention > TimeSpan.FromDays(7))
         {
             throw new ServerConfigurationException("Idempotency:Retention", $"must be more than 0 and at most 7.00:00:00, not {IdempotencyRetention:c}");
@@ -148,6 +197,34 @@ public sealed record ServerOptions
 
         return this;
     }
+
+    /// <summary>These options as the host's (<c>AddVoucherExport</c>) options, which build the registry, its store and its sinks.</summary>
+    public Hosting.VoucherExportOptions ToServiceOptions() => new()
+    {
+        DataDirectory = DataFolder,
+        MaxConcurrentExports = MaxConcurrentExports,
+        MaxChunkBytes = Chunks.MaxChunkBytes,
+        MaxChunkRows = Chunks.MaxChunkRows,
+        Compression = Chunks.Compression == ChunkCompression.Gzip ? "gzip" : "none",
+        CompressionLevel = Chunks.CompressionLevel,
+        RetryAttempts = Retry.MaxAttempts,
+        RetryDelay = Retry.BaseDelay,
+        RetryMaxDelay = Retry.MaxDelay,
+        Parallelism = Parallelism,
+        HeartbeatInterval = HeartbeatInterval,
+        LeaseDuration = LeaseDuration,
+        Sink = Sink,
+        S3 = S3,
+        Registry = Registry,
+    };
+
+    /// <summary>The server's name of a host setting (relative to the <c>VoucherExport</c> section): <c>Sink</c> is <c>Exports:Sink</c>.</summary>
+    internal static string ServerKey(string setting) => setting switch
+    {
+        nameof(Hosting.VoucherExportOptions.Sink) => "Exports:Sink",
+        nameof(Hosting.VoucherExportOptions.Parallelism) => "Exports:Parallelism",
+        _ => setting,
+    };
 
     /// <summary>
     /// Reads the options from <paramref name="configuration"/> (appsettings.json, environment, command line); relative paths
@@ -166,6 +243,10 @@ public sealed record ServerOptions
             DemoRows = ReadLong(configuration, "Ledger:DemoRows") ?? LedgerOptions.DefaultDemoRows,
             DemoSeed = (int)(ReadLong(configuration, "Ledger:DemoSeed", int.MinValue, int.MaxValue) ?? 1),
             Path = ReadPath(configuration, "Ledger:Path", contentRoot),
+            ConnectionString = Text(configuration, "Ledger:ConnectionString"),
+            Schema = Text(configuration, "Ledger:Schema"),
+            Table = Text(configuration, "Ledger:Table"),
+            Partitions = (int?)ReadLong(configuration, "Ledger:Partitions", 1, 64),
             VouchersPath = ReadPath(configuration, "Ledger:Vouchers", contentRoot),
             DeclaredOrder = Text(configuration, "Ledger:Order") switch
             {
@@ -208,6 +289,29 @@ public sealed record ServerOptions
                     ?? ExportRetryOptions.DefaultMaxAttempts),
                 BaseDelay = ReadTimeSpan(configuration, "Exports:RetryDelay") ?? ExportRetryOptions.DefaultBaseDelay,
                 MaxDelay = ReadTimeSpan(configuration, "Exports:RetryMaxDelay") ?? ExportRetryOptions.DefaultMaxDelay,
+            },
+            Parallelism = (int)(ReadLong(configuration, "Exports:Parallelism", int.MinValue, int.MaxValue) ?? defaults.Parallelism),
+            HeartbeatInterval = ReadTimeSpan(configuration, "Exports:HeartbeatInterval") ?? defaults.HeartbeatInterval,
+            LeaseDuration = ReadTimeSpan(configuration, "Exports:LeaseDuration") ?? defaults.LeaseDuration,
+            Sink = Text(configuration, "Exports:Sink"),
+            S3 = new Hosting.S3StorageOptions
+            {
+                ServiceUrl = Text(configuration, "S3:ServiceUrl"),
+                Region = Text(configuration, "S3:Region"),
+                AccessKey = Text(configuration, "S3:AccessKey"),
+                SecretKey = Text(configuration, "S3:SecretKey"),
+                CreateBucket = Text(configuration, "S3:CreateBucket") switch
+                {
+                    null => false,
+                    var text when bool.TryParse(text, out bool create) => create,
+                    var other => throw new ServerConfigurationException("S3:CreateBucket", $"must be true or false, not '{other}'"),
+                },
+            },
+            Registry = new Hosting.RegistryDatabaseOptions
+            {
+                ConnectionString = Text(configuration, "Registry:ConnectionString"),
+                Schema = Text(configuration, "Registry:Schema") ?? "public",
+                Table = Text(configuration, "Registry:Table") ?? "voucher_exports",
             },
             Ledger = ledger,
             Limits = new RequestLimits

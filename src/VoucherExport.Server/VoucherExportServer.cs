@@ -8,7 +8,8 @@ using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using VoucherExport.Chunks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using VoucherExport.Hosting;
 using VoucherExport.Registry;
 
 namespace VoucherExport.Server;
@@ -66,24 +67,29 @@ public static partial class VoucherExportServer
             // A backstop behind the create endpoints' own check, which answers with a clearer 400.
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes + 1L;
         });
-        services.AddSingleton(provider =>
-        {
-            var options = provider.GetRequiredService<ServerOptions>();
-            var (source, vouchers, _) = host.Source is { } given
-                ? (given, host.Vouchers ?? Transactions.InMemoryVoucherDirectory.Empty, "the host's source")
-                : LedgerFactory.Open(options.Ledger);
-            return new ExportRegistry(
-                new InMemoryExportStore(),
-                source,
-                new FileSystemChunkSinkFactory(options.DataFolder),
-                new ExportRegistryOptions { MaxConcurrentExports = options.MaxConcurrentExports, Chunks = options.Chunks, Retry = options.Retry },
-                vouchers,
-                time);
-        });
+
+        // The registry, its store, its sinks and its hosted service come from AddVoucherExport, as in any host; the
+        // server's keys (Exports:*, Registry:*, S3:*) are read and checked by ServerOptions and handed over here.
+        services.AddSingleton(time);
+        AddLedger(services, host);
+        services.AddVoucherExport();
+        services.AddOptions<VoucherExportOptions>().Configure<ServerOptions>((service, options) => Copy(options.ToServiceOptions(), service));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IExportCompletionListener, ExportLogListener>());
         services.AddSingleton(provider => new ApplicationAuthenticator(provider.GetRequiredService<ServerOptions>().Applications));
         services.AddSingleton(provider => new DownloadTokens(provider.GetRequiredService<ServerOptions>().Downloads, time));
-        services.AddSingleton(provider => new IdempotencyCache(time, provider.GetRequiredService<ServerOptions>().IdempotencyRetention));
-        services.AddSingleton<ExportWatcher>();
+        services.AddSingleton<IIdempotencyStore>(provider =>
+        {
+            var options = provider.GetRequiredService<ServerOptions>();
+            if (options.Registry.ConnectionString is null)
+            {
+                return new IdempotencyCache(time, options.IdempotencyRetention);
+            }
+
+            var database = provider.GetRequiredService<RegistryDatabase>();
+            var store = new PostgresIdempotencyStore(database.DataSource, database.Options.Schema, time, options.IdempotencyRetention);
+            store.EnsureCreatedAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return store;
+        });
         services.AddSingleton<ExportApi>();
         services.AddSingleton<DownloadApi>();
         return builder;
@@ -106,7 +112,7 @@ public static partial class VoucherExportServer
                 RefuseDemoApplicationBeyondLoopback(app.Configuration[WebHostDefaults.ServerUrlsKey]);
             }
 
-            app.Services.GetRequiredService<ExportRegistry>();
+            StartParts(app.Services);
         }
         catch
         {
@@ -116,9 +122,12 @@ public static partial class VoucherExportServer
         }
 
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(VoucherExportServer).FullName!);
-        LogStarting(logger, options.Ledger.Path is null
-            ? $"demo ledger of {options.Ledger.DemoRows:N0} rows (seed {options.Ledger.DemoSeed})"
-            : $"JSON Lines ledger {options.Ledger.Path}", options.DataFolder, string.Join(", ", options.Applications.Keys.Order(StringComparer.Ordinal)));
+        LogStarting(logger, app.Services.GetService<OpenedLedger>()?.Description ?? "the host's source",
+            options.Sink ?? options.DataFolder,
+            options.Registry.ConnectionString is { } registry
+                ? $"PostgreSQL registry {options.Registry.Schema}.{options.Registry.Table} at {PostgresConnectionString.Describe(PostgresConnectionString.Parse(registry, out _))}"
+                : "in-memory registry",
+            string.Join(", ", options.Applications.Keys.Order(StringComparer.Ordinal)));
         if (options.UsesDemoApplication)
         {
             LogDemoApplication(logger, ServerOptions.DemoApplicationId, ServerOptions.DemoApplicationToken);
@@ -156,8 +165,96 @@ public static partial class VoucherExportServer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving the {Ledger}; exports under {DataFolder}; applications: {Applications}")]
-    private static partial void LogStarting(ILogger logger, string ledger, string dataFolder, string applications);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving the {Ledger}; exports under {DataFolder}; {Registry}; applications: {Applications}")]
+    private static partial void LogStarting(ILogger logger, string ledger, string dataFolder, string registry, string applications);
+
+    // The configured ledger through the opener the command line and hosts share; a host's own source wins.
+    private static void AddLedger(IServiceCollection services, VoucherExportHostOptions host)
+    {
+        if (host.Source is { } given)
+        {
+            services.AddSingleton(given);
+            services.AddSingleton(host.Vouchers ?? Transactions.InMemoryVoucherDirectory.Empty);
+            return;
+        }
+
+        services.AddSingleton(provider =>
+        {
+            LedgerOptions options = provider.GetRequiredService<ServerOptions>().Ledger;
+            OpenedLedger ledger;
+            try
+            {
+                ledger = LedgerOpener.Open(options.ToLocation());
+            }
+            catch (ArgumentException e)
+            {
+                throw new ServerConfigurationException(e.ParamName switch
+                {
+                    nameof(LedgerLocation.ConnectionString) => "Ledger:ConnectionString",
+                    nameof(LedgerLocation.Schema) => "Ledger:Schema",
+                    nameof(LedgerLocation.Table) => "Ledger:Table",
+                    nameof(LedgerLocation.Partitions) => "Ledger:Partitions",
+                    nameof(LedgerLocation.VouchersPath) => "Ledger:Vouchers",
+                    nameof(LedgerLocation.DeclaredOrder) => "Ledger:Order",
+                    nameof(LedgerLocation.DemoRows) => "Ledger:DemoRows",
+                    _ => "Ledger:Path",
+                }, e.Message.Split(" (Parameter", 2)[0]);
+            }
+
+            try
+            {
+                LedgerOpener.CheckAsync(ledger).GetAwaiter().GetResult();
+            }
+            catch (IOException e)
+            {
+                ledger.Dispose();
+                throw new ServerConfigurationException("Ledger:ConnectionString", e.Message);
+            }
+
+            return ledger;
+        });
+        // Ledger:DemoRows = 0 serves an empty demo ledger, as it always has.
+        services.AddSingleton(provider => provider.GetRequiredService<OpenedLedger>().Source ?? new Transactions.InMemoryTransactionSource([]));
+        services.AddSingleton(provider => provider.GetRequiredService<OpenedLedger>().Vouchers);
+    }
+
+    // Opens everything the configuration names before anything listens, so a wrong setting or a server that does not
+    // answer stops the start with one line naming the key.
+    private static void StartParts(IServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<ExportRegistry>();
+            services.GetRequiredService<IIdempotencyStore>();
+        }
+        catch (VoucherExportStartException e)
+        {
+            throw new ServerConfigurationException(ServerOptions.ServerKey(e.Setting), e.Problem);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            throw new ServerConfigurationException("Registry:ConnectionString", $"PostgreSQL failed at start: {e.Message.Split('\n', 2)[0]}");
+        }
+    }
+
+    private static void Copy(VoucherExportOptions from, VoucherExportOptions to)
+    {
+        to.DataDirectory = from.DataDirectory;
+        to.MaxConcurrentExports = from.MaxConcurrentExports;
+        to.MaxChunkBytes = from.MaxChunkBytes;
+        to.MaxChunkRows = from.MaxChunkRows;
+        to.Compression = from.Compression;
+        to.CompressionLevel = from.CompressionLevel;
+        to.RetryAttempts = from.RetryAttempts;
+        to.RetryDelay = from.RetryDelay;
+        to.RetryMaxDelay = from.RetryMaxDelay;
+        to.Parallelism = from.Parallelism;
+        to.HeartbeatInterval = from.HeartbeatInterval;
+        to.LeaseDuration = from.LeaseDuration;
+        to.Sink = from.Sink;
+        to.S3 = from.S3;
+        to.Registry = from.Registry;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "No Applications configured: accepting the demo application {AppId} / {Token}. Configure Applications:<id>=<token> for anything but a local demo.")]

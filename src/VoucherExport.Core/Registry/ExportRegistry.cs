@@ -258,6 +258,13 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     }
 
     /// <summary>
+    /// Completes when every completion listener told of an export's end so far has returned (a moment's truth, as
+    /// <see cref="WhenIdleAsync"/>: a listener is told before its run counts as finished).
+    /// </summary>
+    public Task WhenNotifiedAsync(CancellationToken cancellationToken = default) =>
+        Task.WhenAll(_notifications.Keys).WaitAsync(cancellationToken);
+
+    /// <summary>
     /// Stops taking work, cancels running exports and waits for the workers. With a store of this process only, running
     /// and scheduled exports end in <c>ERROR</c> (nobody else could run them); with a shared store they are handed back
     /// (scheduled ones stay scheduled, running ones restart on the next claim) for other registries to finish.
@@ -458,6 +465,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             Csv = running.Csv,
             Chunks = running.Chunks,
             Sort = _options.Sort,
+            Parallelism = _options.Parallelism,
             Vouchers = _vouchers,
             Time = new PinnedClock(claim.StartedAt),
         };

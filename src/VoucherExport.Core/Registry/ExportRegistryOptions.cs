@@ -13,6 +13,12 @@ public sealed record ExportRegistryOptions
     /// </summary>
     public int MaxConcurrentExports { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>
+    /// Threads one export may use to format and hash (<see cref="ExportRequest.Parallelism"/>); default
+    /// <see cref="ChunkedCsvWriter.DefaultParallelism"/>.
+    /// </summary>
+    public int Parallelism { get; init; } = ChunkedCsvWriter.DefaultParallelism;
+
     /// <summary>The CSV dialect of exports that do not name one.</summary>
     public CsvFormat Csv { get; init; } = CsvFormat.Default;
 
@@ -60,6 +66,7 @@ public sealed record ExportRegistryOptions
     public ExportRegistryOptions Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentExports, 1, nameof(MaxConcurrentExports));
+        ChunkedCsvWriter.ThrowIfBadParallelism(Parallelism);
         ArgumentNullException.ThrowIfNull(Csv);
         ArgumentNullException.ThrowIfNull(Chunks);
         ArgumentNullException.ThrowIfNull(Sort);

@@ -45,7 +45,12 @@ internal sealed class ServerHarness : IAsyncDisposable
     public ExportRegistry Registry => _app.Services.GetRequiredService<ExportRegistry>();
 
     /// <summary>Completes when every export's end has been logged.</summary>
-    public Task LogsSettledAsync() => _app.Services.GetRequiredService<ExportWatcher>().IdleAsync();
+    public async Task LogsSettledAsync()
+    {
+        // A run tells its listeners (the log among them) before it counts as finished.
+        await Registry.WhenIdleAsync();
+        await Registry.WhenNotifiedAsync();
+    }
 
     public static async Task<ServerHarness> StartAsync(
         IReadOnlyDictionary<string, string?>? settings = null,

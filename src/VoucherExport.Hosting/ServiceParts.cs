@@ -1,0 +1,141 @@
+using Npgsql;
+using VoucherExport.Chunks;
+using VoucherExport.PostgreSql;
+using VoucherExport.S3;
+
+namespace VoucherExport.Hosting;
+
+/// <summary>
+/// Builds the parts the options name — the PostgreSQL registry, the S3 or folder sink — and checks at start that the
+/// servers they name answer. The host's container, the server and the command line all get their parts here.
+/// </summary>
+internal static class ServiceParts
+{
+    /// <summary>What is wrong with the database and storage settings, each with its setting (relative to the section).</summary>
+    public static IEnumerable<(string Setting, string Problem)> Problems(VoucherExportOptions options)
+    {
+        var problems = new List<(string, string)>();
+        if (options.Registry.ConnectionString is { Length: > 0 } registry)
+        {
+            try
+            {
+                PostgresConnectionString.Parse(registry, out _);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(("Registry:ConnectionString", Message(e)));
+            }
+
+            try
+            {
+                RegistryStoreOptions(options).Validate();
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(($"Registry:{e.ParamName}", Message(e)));
+            }
+        }
+
+        if (options.Ledger.ConnectionString is { Length: > 0 } ledger)
+        {
+            if (options.LedgerPath is not null)
+            {
+                problems.Add(("Ledger:ConnectionString", $"a ledger is either a database or a file; LedgerPath is set too"));
+            }
+
+            try
+            {
+                PostgresConnectionString.Parse(ledger, out _);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(("Ledger:ConnectionString", Message(e)));
+            }
+
+            try
+            {
+                new PostgresLedgerOptions
+                {
+                    Schema = options.Ledger.Schema ?? PostgresLedgerOptions.Default.Schema,
+                    Table = options.Ledger.Table ?? PostgresLedgerOptions.Default.Table,
+                    Partitions = options.Ledger.Partitions ?? PostgresLedgerOptions.Default.Partitions,
+                }.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(($"Ledger:{e.ParamName}", Message(e)));
+            }
+        }
+
+        if (options.Sink is { Length: > 0 } sink)
+        {
+            try
+            {
+                S3Location(options, sink).ToOptions();
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add((e.ParamName == nameof(S3SinkLocation.Sink) ? nameof(VoucherExportOptions.Sink) : $"S3:{e.ParamName}", Message(e)));
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The registry's database, its tables created or migrated (under a lock, so instances may start at once).</summary>
+    public static RegistryDatabase OpenRegistry(VoucherExportOptions options)
+    {
+        string connectionString = PostgresConnectionString.Parse(options.Registry.ConnectionString!, out _);
+        PostgresExportStoreOptions storeOptions = RegistryStoreOptions(options).Validate();
+        NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            PostgresExportStore.EnsureCreatedAsync(dataSource, storeOptions).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            dataSource.Dispose();
+            throw new VoucherExportStartException("Registry:ConnectionString",
+                $"PostgreSQL at {PostgresConnectionString.Describe(connectionString)} cannot be reached: {LedgerOpener.OneLine(e)}", e);
+        }
+
+        return new RegistryDatabase(dataSource, storeOptions);
+    }
+
+    /// <summary>The sink factory: S3 when <see cref="VoucherExportOptions.Sink"/> is set (checked to answer), else the data folder.</summary>
+    public static IChunkSinkFactory OpenSinks(VoucherExportOptions options, string contentRoot)
+    {
+        if (options.Sink is not { Length: > 0 } sink)
+        {
+            return new FileSystemChunkSinkFactory(Path.GetFullPath(options.DataDirectory, contentRoot));
+        }
+
+        var factory = new S3ChunkSinkFactory(S3Location(options, sink).ToOptions());
+        try
+        {
+            factory.CheckAsync().GetAwaiter().GetResult();
+        }
+        catch (IOException e)
+        {
+            factory.Dispose();
+            throw new VoucherExportStartException(nameof(VoucherExportOptions.Sink), LedgerOpener.OneLine(e), e);
+        }
+
+        return factory;
+    }
+
+    private static PostgresExportStoreOptions RegistryStoreOptions(VoucherExportOptions options) =>
+        new() { Schema = options.Registry.Schema, Table = options.Registry.Table };
+
+    private static S3SinkLocation S3Location(VoucherExportOptions options, string sink) => new()
+    {
+        Sink = sink,
+        ServiceUrl = options.S3.ServiceUrl,
+        Region = options.S3.Region,
+        AccessKey = options.S3.AccessKey,
+        SecretKey = options.S3.SecretKey,
+        CreateBucket = options.S3.CreateBucket,
+    };
+
+    private static string Message(ArgumentException e) => e.Message.Split(" (Parameter", 2)[0];
+}
