@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using VoucherExport.LoadTest;
+using VoucherExport.Testing;
 
 // dotnet run -c Release --project benchmarks/VoucherExport.LoadTest -- --clients 32 --duration 60 --rows 100000
 if (args is ["--help" or "-h"])
@@ -48,7 +50,15 @@ IReadOnlyList<ExportTemplate> templates = await TemplateCatalogue.BuildAsync(opt
 Console.Error.WriteLine($"{templates.Count} templates ({string.Join(", ", templates.GroupBy(t => t.Kind).Select(g => $"{g.Count()} {g.Key}"))}; " +
                         $"{templates.Sum(t => t.Expected.Rows):N0} rows, {templates.Sum(t => (long)t.Expected.Whole.Length) / 1048576.0:N1} MiB expected) in {prepare.Elapsed.TotalSeconds:0.0} s");
 
-await using var server = await ServerProcess.StartAsync(cli, options, TimeSpan.FromMinutes(2));
+await using var server = await ServerProcess.StartAsync(
+    cli,
+    ["--data", "exports", "--demo-rows", options.Rows.ToString(CultureInfo.InvariantCulture), "--max-chunk-rows", options.MaxChunkRows.ToString(CultureInfo.InvariantCulture)],
+    new Dictionary<string, string>
+    {
+        ["Exports__MaxConcurrent"] = options.MaxConcurrentExports.ToString(CultureInfo.InvariantCulture),
+        ["Ledger__DemoSeed"] = options.LedgerSeed.ToString(CultureInfo.InvariantCulture),
+    },
+    TimeSpan.FromMinutes(2));
 long? startPeak = server.PeakWorkingSetBytes();
 Console.Error.WriteLine($"server pid {server.ProcessId} at {server.Address}; running {options.ToCommandLine()}");
 LoadResult result = await LoadDriver.RunAsync(server.Address, options, templates);

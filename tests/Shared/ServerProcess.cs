@@ -4,11 +4,12 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
-namespace VoucherExport.LoadTest;
+namespace VoucherExport.Testing;
 
 /// <summary>
 /// <c>voucher-export serve</c> as a child process on 127.0.0.1 (port 0; the bound port is read from its start-up log),
-/// serving the demo ledger into a temporary data folder. Its own peak memory is read from <c>/proc/&lt;pid&gt;/status</c>.
+/// in a temporary working folder. Its own peak memory is read from <c>/proc/&lt;pid&gt;/status</c>. Shared by the load
+/// test and the multi-instance integration tests (linked into both).
 /// </summary>
 public sealed partial class ServerProcess : IAsyncDisposable
 {
@@ -47,22 +48,30 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The CLI the load test was built beside (<c>src/VoucherExport.Cli</c>, same configuration).</summary>
+    /// <summary>The working folder (relative paths such as <c>--data exports</c> land here).</summary>
+    public string Folder => _dataFolder;
+
+    /// <summary>The CLI the calling project was built beside (<c>src/VoucherExport.Cli</c>, same configuration).</summary>
     public static string DefaultCliDll() =>
         typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "VoucherExportCliDll").Value!;
 
-    /// <summary>Starts the server and waits until it listens and answers <c>/health</c>.</summary>
-    public static async Task<ServerProcess> StartAsync(string cliDll, LoadOptions options, TimeSpan timeout)
+    /// <summary>
+    /// Starts <c>serve --urls http://127.0.0.1:0</c> followed by <paramref name="serveArguments"/>, with
+    /// <paramref name="environment"/> added to the process's, and waits until it listens and answers <c>/health</c>.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(
+        string cliDll, IEnumerable<string> serveArguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(serveArguments);
+        ArgumentNullException.ThrowIfNull(environment);
         string dll = Path.GetFullPath(cliDll);
         if (!File.Exists(dll))
         {
-            throw new FileNotFoundException($"the CLI is not built at {dll}; build benchmarks/VoucherExport.LoadTest (it builds the CLI) or pass --cli", dll);
+            throw new FileNotFoundException($"the CLI is not built at {dll}; build src/VoucherExport.Cli (the projects using this build it) or pass --cli", dll);
         }
 
-        string data = Path.Combine(Path.GetTempPath(), "vx-load", Guid.NewGuid().ToString("N"));
+        string data = Path.Combine(Path.GetTempPath(), "vx-serve", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         var start = new ProcessStartInfo("dotnet")
         {
@@ -72,22 +81,19 @@ public sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])["exec", dll, "serve",
-                     "--urls", "http://127.0.0.1:0",
-                     "--data", Path.Combine(data, "exports"),
-                     "--demo-rows", options.Rows.ToString(CultureInfo.InvariantCulture),
-                     "--max-chunk-rows", options.MaxChunkRows.ToString(CultureInfo.InvariantCulture)])
+        foreach (string arg in (string[])["exec", dll, "serve", "--urls", "http://127.0.0.1:0", .. serveArguments])
         {
             start.ArgumentList.Add(arg);
         }
-
-        start.Environment["Exports__MaxConcurrent"] = options.MaxConcurrentExports.ToString(CultureInfo.InvariantCulture);
-        start.Environment["Ledger__DemoSeed"] = options.LedgerSeed.ToString(CultureInfo.InvariantCulture);
 
         // One line per export would flood the pipe; warnings (failed exports) and the bound address are enough.
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var server = new ServerProcess(process, data);
@@ -124,8 +130,29 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>The server's resident memory now (VmRSS), in bytes; null where /proc is not available.</summary>
     public long? WorkingSetBytes() => ReadStatus("VmRSS:");
 
+    /// <summary>Kills the server at once (SIGKILL: no shutdown, no clean-up), as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Stops the server (SIGTERM, then kill after 15 s) and removes its data folder.</summary>
     public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>Stops the server as an operator would (SIGTERM, then kill after 15 s); its folder stays.</summary>
+    public async Task StopAsync()
     {
         if (!_process.HasExited)
         {
@@ -144,15 +171,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync();
             }
-        }
-
-        _process.Dispose();
-        try
-        {
-            Directory.Delete(_dataFolder, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
         }
     }
 
