@@ -216,6 +216,15 @@ public sealed record ServerOptions
         Sink = Sink,
         S3 = S3,
         Registry = Registry,
+
+        // Checked with the host's rules; the server opens the ledger itself (LedgerOptions.ToLocation), with its file settings.
+        Ledger = new Hosting.LedgerDatabaseOptions
+        {
+            ConnectionString = Ledger?.ConnectionString,
+            Schema = Ledger?.Schema,
+            Table = Ledger?.Table,
+            Partitions = Ledger?.Partitions,
+        },
     };
 
     /// <summary>The server's name of a host setting (relative to the <c>VoucherExport</c> section): <c>Sink</c> is <c>Exports:Sink</c>.</summary>

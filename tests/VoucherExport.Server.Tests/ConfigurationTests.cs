@@ -56,11 +56,133 @@ public class ConfigurationTests
     [InlineData("Exports:RetryDelay", "-00:00:01", "Exports:RetryDelay: must not be negative")]
     [InlineData("Exports:RetryDelay", "soon", "Exports:RetryDelay: 'soon' is not a time span")]
     [InlineData("Exports:RetryDelay", "00:01:00", "Exports:RetryMaxDelay: must be at least Exports:RetryDelay (00:01:00), not 00:00:30")]
+    [InlineData("Exports:Parallelism", "0", "Exports:Parallelism: must be between 1 and 64, not 0")]
+    [InlineData("Exports:Parallelism", "65", "Exports:Parallelism: must be between 1 and 64, not 65")]
+    [InlineData("Exports:Parallelism", "all", "Exports:Parallelism: 'all' is not a whole number")]
+    [InlineData("Exports:HeartbeatInterval", "00:00:00", "Exports:HeartbeatInterval: must be more than 0")]
+    [InlineData("Exports:HeartbeatInterval", "often", "Exports:HeartbeatInterval: 'often' is not a time span")]
+    [InlineData("Exports:LeaseDuration", "00:00:03", "Exports:LeaseDuration: must be at least twice Exports:HeartbeatInterval (00:00:02), not 00:00:03")]
+    [InlineData("Exports:Sink", "ftp://bucket/prefix", "Exports:Sink: 'ftp://bucket/prefix' is not s3://bucket/prefix")]
+    [InlineData("S3:CreateBucket", "maybe", "S3:CreateBucket: must be true or false, not 'maybe'")]
+    [InlineData("Registry:ConnectionString", "Hots=db.example", "Registry:ConnectionString: not a PostgreSQL connection string or postgres:// URL")]
+    [InlineData("Registry:ConnectionString", "postgres://user@db.example/exports", "Downloads:Secret: is required with Registry:ConnectionString")]
+    [InlineData("Ledger:ConnectionString", "Hots=db.example", "Ledger:ConnectionString: not a PostgreSQL connection string or postgres:// URL")]
+    [InlineData("Ledger:Partitions", "0", "Ledger:Partitions: 0 is outside 1..64")]
     [InlineData("Exports:RetryMaxDelay", "00:00:01", "Exports:RetryMaxDelay: must be at least Exports:RetryDelay (00:00:02), not 00:00:01")]
     public void ABadSettingIsRefusedNamingTheKey(string key, string value, string message)
     {
         var e = Assert.Throws<ServerConfigurationException>(() => Read((key, value)));
         Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Registry:Schema", "Exports-Schema", "Registry:Schema: Schema must be 1 to 36 characters of a-z, 0-9 and _")]
+    [InlineData("Registry:Table", "9exports", "Registry:Table: Table must be 1 to 36 characters of a-z, 0-9 and _")]
+    [InlineData("Ledger:Schema", "Ledger Schema", "Ledger:Schema: Schema must be 1 to 36 characters of a-z, 0-9 and _")]
+    [InlineData("Ledger:Table", "transactions;drop", "Ledger:Table: Table must be 1 to 36 characters of a-z, 0-9 and _")]
+    [InlineData("S3:ServiceUrl", "not a url", "S3:ServiceUrl: 'not a url' is not an absolute URL")]
+    [InlineData("S3:ServiceUrl", "http://127.0.0.1:7480/some/path", "S3:ServiceUrl: service URL 'http://127.0.0.1:7480/some/path' must be an absolute http:// or https:// URL with no path or query")]
+    [InlineData("S3:Region", "US East", "S3:Region: region 'US East' must be lowercase letters")]
+    [InlineData("Exports:Sink", "s3://Not_A_Bucket/prefix", "Exports:Sink: bucket name 'Not_A_Bucket' must be 3 to 63 lowercase letters")]
+    public void ADatabaseOrStorageSettingIsCheckedWithTheOthersItGoesWith(string key, string value, string message)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Registry:ConnectionString"] = "Host=db.example;Username=exporter",
+            ["Downloads:Secret"] = new string('s', 32),
+            ["Ledger:ConnectionString"] = "postgres://exporter:pw@db.example:5433/ledger",
+            ["Exports:Sink"] = "s3://exports-bucket/prod",
+            ["S3:AccessKey"] = "access",
+            ["S3:SecretKey"] = "secret",
+            [key] = value,
+        };
+        var e = Assert.Throws<ServerConfigurationException>(() => Read([.. settings.Select(s => (s.Key, s.Value))]));
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+        Assert.Equal(key, e.Key);
+    }
+
+    [Fact]
+    public void TheServiceSettingsAreReadAndHandedToTheRegistry()
+    {
+        ServerOptions options = Read(
+            ("Registry:ConnectionString", "Host=db.example;Username=exporter"),
+            ("Registry:Schema", "exports"),
+            ("Downloads:Secret", new string('s', 32)),
+            ("Ledger:ConnectionString", "postgres://exporter:pw@db.example:5433/ledger"),
+            ("Ledger:Schema", "ledger"),
+            ("Ledger:Table", "transactions_view"),
+            ("Ledger:Partitions", "4"),
+            ("Exports:Sink", "s3://exports-bucket/prod"),
+            ("S3:ServiceUrl", "http://127.0.0.1:7480"),
+            ("S3:Region", "eu-west-1"),
+            ("S3:AccessKey", "access"),
+            ("S3:SecretKey", "secret"),
+            ("S3:CreateBucket", "true"),
+            ("Exports:Parallelism", "3"),
+            ("Exports:HeartbeatInterval", "00:00:05"),
+            ("Exports:LeaseDuration", "00:01:00"));
+        Hosting.VoucherExportOptions service = options.ToServiceOptions();
+        Assert.Equal("Host=db.example;Username=exporter", service.Registry.ConnectionString);
+        Assert.Equal("exports", service.Registry.Schema);
+        Assert.Equal("s3://exports-bucket/prod", service.Sink);
+        Assert.Equal(("http://127.0.0.1:7480", "eu-west-1", "access", "secret", true),
+            (service.S3.ServiceUrl, service.S3.Region, service.S3.AccessKey, service.S3.SecretKey, service.S3.CreateBucket));
+        Assert.Equal((3, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1)), (service.Parallelism, service.HeartbeatInterval, service.LeaseDuration));
+        Hosting.LedgerLocation ledger = options.Ledger.ToLocation();
+        Assert.Equal(("postgres://exporter:pw@db.example:5433/ledger", "ledger", "transactions_view", 4, 0L),
+            (ledger.ConnectionString, ledger.Schema, ledger.Table, ledger.Partitions, ledger.DemoRows));
+    }
+
+    [Fact]
+    public void ExportsUseAllCoresByDefault()
+    {
+        ServerOptions options = Read();
+        Assert.Equal(Math.Clamp(Environment.ProcessorCount, 1, 64), options.Parallelism);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.HeartbeatInterval);
+        Assert.Null(options.Registry.ConnectionString);
+        Assert.Null(options.Sink);
+    }
+
+    [Theory]
+    [InlineData("Registry:ConnectionString", "PostgreSQL at 127.0.0.1:9/vx cannot be reached")]
+    [InlineData("Ledger:ConnectionString", "PostgreSQL at 127.0.0.1:9/vx cannot be reached")]
+    public void AnUnreachablePostgreSqlStopsTheStartInOneLine(string key, string problem)
+    {
+        // Port 9 (discard) is closed on a test machine: the connection is refused at once.
+        var builder = VoucherExportServer.CreateBuilder([], new VoucherExportHostOptions
+        {
+            Settings = new Dictionary<string, string?>
+            {
+                ["urls"] = "http://127.0.0.1:0",
+                [key] = "Host=127.0.0.1;Port=9;Username=vx;Password=vx;Database=vx;Timeout=5",
+                ["Downloads:Secret"] = new string('s', 32),
+            },
+        });
+        var e = Assert.Throws<ServerConfigurationException>(() => VoucherExportServer.Build(builder));
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith($"{key}: {problem}", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void AnUnreachableS3StopsTheStartInOneLine()
+    {
+        var builder = VoucherExportServer.CreateBuilder([], new VoucherExportHostOptions
+        {
+            Settings = new Dictionary<string, string?>
+            {
+                ["urls"] = "http://127.0.0.1:0",
+                ["Ledger:DemoRows"] = "10",
+                ["Exports:Sink"] = "s3://vx-unreachable/exports",
+                ["S3:ServiceUrl"] = "http://127.0.0.1:9",
+                ["S3:AccessKey"] = "access",
+                ["S3:SecretKey"] = "secret",
+            },
+        });
+        var e = Assert.Throws<ServerConfigurationException>(() => VoucherExportServer.Build(builder));
+        Assert.Equal("Exports:Sink", e.Key);
+        Assert.StartsWith("Exports:Sink: S3 list of s3://vx-unreachable/exports failed", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
