@@ -104,26 +104,32 @@ public static class LedgerOpener
             return;
         }
 
+        // The catalog, not the table: a start must not wait on a lock someone holds on the ledger (a bulk load).
         string table = $"\"{source.Options.Schema}\".\"{source.Options.Table}\"";
+        object? found;
         try
         {
             NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                var command = new NpgsqlCommand($"SELECT 1 FROM {table} LIMIT 0", connection);
+                var command = new NpgsqlCommand("SELECT to_regclass($1)::text", connection)
+                {
+                    Parameters = { new NpgsqlParameter<string> { TypedValue = table } },
+                };
                 await using (command.ConfigureAwait(false))
                 {
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    found = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
-        }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
-        {
-            throw new IOException($"the ledger table {source.Options.Schema}.{source.Options.Table} does not exist (load one with voucher-export load)", e);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {
             throw new IOException($"PostgreSQL at {PostgresConnectionString.Describe(dataSource.ConnectionString)} cannot be reached: {OneLine(e)}", e);
+        }
+
+        if (found is null or DBNull)
+        {
+            throw new IOException($"the ledger table {source.Options.Schema}.{source.Options.Table} does not exist (load one with voucher-export load)");
         }
     }
 

@@ -33,6 +33,16 @@ public class ServeStartFailureTests
         AssertOneLineConfigurationError(code, stdout, stderr, "Exports:Sink: S3 list of s3://vx-unreachable/exports failed");
     }
 
+    [PostgreSql.PostgresFact]
+    public async Task AMissingLedgerTableIsOneError()
+    {
+        var (code, stdout, stderr) = await ServeAsync(
+            ["--ledger", Environment.GetEnvironmentVariable(PostgreSql.PostgresFactAttribute.Variable)!],
+            new() { ["Ledger__Schema"] = "vx_no_such_schema" });
+        AssertOneLineConfigurationError(code, stdout, stderr,
+            "Ledger:ConnectionString: the ledger table vx_no_such_schema.voucher_transactions does not exist (load one with voucher-export load)");
+    }
+
     [Fact]
     public async Task APostgreSqlRegistryWithoutADownloadSecretIsRefused()
     {

@@ -63,7 +63,7 @@ internal sealed class ServiceCluster : IAsyncDisposable
     }
 
     /// <summary>Starts one more instance, named <paramref name="name"/> in PostgreSQL's <c>application_name</c> of its ledger queries.</summary>
-    public async Task<ServerProcess> StartAsync(string name)
+    public async Task<ServerProcess> StartAsync(string name, IReadOnlyDictionary<string, string>? settings = null)
     {
         string postgres = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
         var instance = await ServerProcess.StartAsync(CliDll(),
@@ -79,7 +79,7 @@ internal sealed class ServiceCluster : IAsyncDisposable
                 ["Downloads__Secret"] = "a-secret-every-instance-shares-0123456789",
                 [$"Applications__{App}"] = Token,
                 ["Exports__HeartbeatInterval"] = "00:00:01",
-            },
+            }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary(),
             TimeSpan.FromMinutes(2));
         _instances.Add(instance);
         return instance;
