@@ -50,6 +50,19 @@ public class ServiceInstancesTests
         JsonElement retried = await ServiceCluster.CreateAsync(b, $"/v1/vouchers/{voucher.Code}/transactions/export", voucherBody, "retry-key-1");
         Assert.Equal(first.GetProperty("id").GetString(), retried.GetProperty("id").GetString());
         string voucherExport = first.GetProperty("id").GetString()!;
+
+        // Two first requests with one key, sent to both instances at once, still make one export; the key with another body is a 409.
+        string path = $"/v1/vouchers/{voucher.Code}/transactions/export";
+        JsonElement[] raced = await Task.WhenAll(
+            ServiceCluster.CreateAsync(a, path, voucherBody, "race-key"), ServiceCluster.CreateAsync(b, path, voucherBody, "race-key"));
+        Assert.Equal(raced[0].GetProperty("id").GetString(), raced[1].GetProperty("id").GetString());
+        using (var client = ServiceCluster.Client(b))
+        {
+            using var reuse = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("""{"parameters":{"fields":["id"]}}""", System.Text.Encoding.UTF8, "application/json") };
+            reuse.Headers.Add("Idempotency-Key", "retry-key-1");
+            using HttpResponseMessage conflict = await client.SendAsync(reuse);
+            Assert.Equal(409, (int)conflict.StatusCode);
+        }
         Assert.Equal("DONE", (await ServiceCluster.WaitFinalAsync(a, voucherExport)).GetProperty("status").GetString());
 
         // Every instance stopped and started again: the exports are still listed, and the old URLs still download.
