@@ -61,6 +61,12 @@ public sealed record ServerOptions
     /// <summary><c>Exports:LeaseDuration</c>: how long a claim holds without renewal (a dead instance's exports restart after it); default 30 s.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// <c>Exports:DrainTimeout</c>: on shutdown, how long running exports may finish before they are cancelled; default 0.
+    /// With a shared registry a cancelled run is handed back and another instance finishes it; otherwise it ends in ERROR.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.Zero;
+
     /// <summary><c>Exports:Sink</c>: <c>s3://bucket/prefix</c> to store chunks in S3 (with <see cref="S3"/>), or null for <see cref="DataFolder"/>.</summary>
     public string? Sink { get; init; }
 
@@ -171,6 +177,11 @@ public sealed record ServerOptions
             throw new ServerConfigurationException("Exports:LeaseDuration", $"must be at least twice Exports:HeartbeatInterval ({HeartbeatInterval:c}), not {LeaseDuration:c}");
         }
 
+        if (DrainTimeout < TimeSpan.Zero)
+        {
+            throw new ServerConfigurationException("Exports:DrainTimeout", $"must not be negative, not {DrainTimeout:c}");
+        }
+
         ArgumentNullException.ThrowIfNull(S3);
         ArgumentNullException.ThrowIfNull(Registry);
         if (Hosting.ServiceParts.Problems(ToServiceOptions()).FirstOrDefault() is ({ } setting, { } problem))
@@ -213,6 +224,7 @@ public sealed record ServerOptions
         Parallelism = Parallelism,
         HeartbeatInterval = HeartbeatInterval,
         LeaseDuration = LeaseDuration,
+        DrainTimeout = DrainTimeout,
         Sink = Sink,
         S3 = S3,
         Registry = Registry,
@@ -304,6 +316,7 @@ public sealed record ServerOptions
             Parallelism = (int)(ReadLong(configuration, "Exports:Parallelism", int.MinValue, int.MaxValue) ?? defaults.Parallelism),
             HeartbeatInterval = ReadTimeSpan(configuration, "Exports:HeartbeatInterval") ?? defaults.HeartbeatInterval,
             LeaseDuration = ReadTimeSpan(configuration, "Exports:LeaseDuration") ?? defaults.LeaseDuration,
+            DrainTimeout = ReadTimeSpan(configuration, "Exports:DrainTimeout") ?? defaults.DrainTimeout,
             Sink = Text(configuration, "Exports:Sink"),
             S3 = new Hosting.S3StorageOptions
             {

@@ -252,6 +252,7 @@ public static partial class VoucherExportServer
         to.Parallelism = from.Parallelism;
         to.HeartbeatInterval = from.HeartbeatInterval;
         to.LeaseDuration = from.LeaseDuration;
+        to.DrainTimeout = from.DrainTimeout;
         to.Sink = from.Sink;
         to.S3 = from.S3;
         to.Registry = from.Registry;

@@ -62,6 +62,7 @@ public class ConfigurationTests
     [InlineData("Exports:HeartbeatInterval", "00:00:00", "Exports:HeartbeatInterval: must be more than 0")]
     [InlineData("Exports:HeartbeatInterval", "often", "Exports:HeartbeatInterval: 'often' is not a time span")]
     [InlineData("Exports:LeaseDuration", "00:00:03", "Exports:LeaseDuration: must be at least twice Exports:HeartbeatInterval (00:00:02), not 00:00:03")]
+    [InlineData("Exports:DrainTimeout", "-00:00:01", "Exports:DrainTimeout: must not be negative")]
     [InlineData("Exports:Sink", "ftp://bucket/prefix", "Exports:Sink: 'ftp://bucket/prefix' is not s3://bucket/prefix")]
     [InlineData("S3:CreateBucket", "maybe", "S3:CreateBucket: must be true or false, not 'maybe'")]
     [InlineData("Registry:ConnectionString", "Hots=db.example", "Registry:ConnectionString: expected postgres://user:password@host:port/database or Host=")]
@@ -120,7 +121,8 @@ public class ConfigurationTests
             ("S3:CreateBucket", "true"),
             ("Exports:Parallelism", "3"),
             ("Exports:HeartbeatInterval", "00:00:05"),
-            ("Exports:LeaseDuration", "00:01:00"));
+            ("Exports:LeaseDuration", "00:01:00"),
+            ("Exports:DrainTimeout", "00:00:10"));
         Hosting.VoucherExportOptions service = options.ToServiceOptions();
         Assert.Equal("Host=db.example;Username=exporter", service.Registry.ConnectionString);
         Assert.Equal("exports", service.Registry.Schema);
@@ -128,6 +130,7 @@ public class ConfigurationTests
         Assert.Equal(("http://127.0.0.1:7480", "eu-west-1", "access", "secret", true),
             (service.S3.ServiceUrl, service.S3.Region, service.S3.AccessKey, service.S3.SecretKey, service.S3.CreateBucket));
         Assert.Equal((3, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1)), (service.Parallelism, service.HeartbeatInterval, service.LeaseDuration));
+        Assert.Equal(TimeSpan.FromSeconds(10), service.DrainTimeout);
         Hosting.LedgerLocation ledger = options.Ledger.ToLocation();
         Assert.Equal(("postgres://exporter:pw@db.example:5433/ledger", "ledger", "transactions_view", 4, 0L),
             (ledger.ConnectionString, ledger.Schema, ledger.Table, ledger.Partitions, ledger.DemoRows));
