@@ -14,6 +14,9 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
     public async Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // Voucherify's form, e.g. v-0a885062c80375740f (exports.json, Error.request_id): "v-" and 18 hex digits, here random.
+        context.TraceIdentifier = "v-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9));
         context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
         try
         {

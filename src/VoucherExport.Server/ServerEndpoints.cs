@@ -33,6 +33,7 @@ internal static class ServerEndpoints
             (HttpContext context, string id, string n, DownloadApi downloads) => downloads.ChunkAsync(context, id, n));
         routes.MapDelete("/v1/exports/{id}", (HttpContext context, string id, ExportApi api) => api.DeleteAsync(context, id));
 
+        OAuth.OAuthApi.Map(routes);
         routes.MapGet("/health", () => new JsonBodyResult("{\"status\":\"ok\"}"u8.ToArray()));
     }
 
