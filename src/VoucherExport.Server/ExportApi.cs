@@ -28,6 +28,10 @@ internal sealed partial class ExportApi(
         CreateAsync(context, (app, body, ct) =>
             registry.CreateCampaignTransactionsExportAsync(app, campaignId, _reader.ScopedParameters(body), ct));
 
+    public Task<IResult> CreateForLoyaltyCampaignAsync(HttpContext context, string campaignId) =>
+        CreateAsync(context, (app, body, ct) =>
+            registry.CreateLoyaltyCampaignTransactionsExportAsync(app, campaignId, _reader.ScopedParameters(body), ct));
+
     public Task<IResult> CreateForMemberAsync(HttpContext context, string? campaignId, string memberId) =>
         CreateAsync(context, (app, body, ct) =>
             registry.CreateLoyaltyMemberTransactionsExportAsync(app, campaignId, memberId, _reader.ScopedParameters(body), ct));

@@ -16,6 +16,8 @@ internal static class ServerEndpoints
             (HttpContext context, string code, ExportApi api) => api.CreateForVoucherAsync(context, code));
         routes.MapPost("/v1/campaigns/{campaignId}/transactions/export",
             (HttpContext context, string campaignId, ExportApi api) => api.CreateForCampaignAsync(context, campaignId));
+        routes.MapPost("/v1/loyalties/{campaignId}/transactions/export",
+            (HttpContext context, string campaignId, ExportApi api) => api.CreateForLoyaltyCampaignAsync(context, campaignId));
         routes.MapPost("/v1/loyalties/{campaignId}/members/{memberId}/transactions/export",
             (HttpContext context, string campaignId, string memberId, ExportApi api) => api.CreateForMemberAsync(context, campaignId, memberId));
         routes.MapPost("/v1/loyalties/members/{memberId}/transactions/export",

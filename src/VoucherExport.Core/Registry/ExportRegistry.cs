@@ -73,6 +73,11 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         string appId, string voucherCodeOrId, JsonElement? parameters, CancellationToken cancellationToken = default) =>
         CreateAsync(appId, ExportScope.Voucher(voucherCodeOrId), ExportParametersParser.Parse(parameters), null, cancellationToken);
 
+    /// <summary><c>POST /v1/loyalties/{campaignId}/transactions/export</c>: the transactions of one loyalty campaign (id or name).</summary>
+    public Task<ExportObject> CreateLoyaltyCampaignTransactionsExportAsync(
+        string appId, string campaignId, JsonElement? parameters, CancellationToken cancellationToken = default) =>
+        CreateAsync(appId, ExportScope.LoyaltyCampaign(campaignId), ExportParametersParser.Parse(parameters), null, cancellationToken);
+
     /// <summary><c>POST /v1/campaigns/{id}/transactions/export</c>: the transactions of one campaign.</summary>
     public Task<ExportObject> CreateCampaignTransactionsExportAsync(
         string appId, string campaignId, JsonElement? parameters, CancellationToken cancellationToken = default) =>
