@@ -54,6 +54,23 @@ public class VoucherifyCompatibilityTests : IAsyncLifetime
         Assert.Equal(Ledger.Transactions().Count(t => t.CampaignId == Gift.CampaignId), done.GetProperty("result").GetProperty("rows").GetInt64());
     }
 
+    [Fact]
+    public async Task StatusIsAcceptedInFieldsAsAnEmptyColumnButCannotBeFiltered()
+    {
+        string id = await _server.CreateAsync($"/v1/vouchers/{Gift.Code}/transactions/export", """{"parameters":{"fields":["id","status","type"]}}""");
+        JsonElement done = await _server.WaitFinalAsync(id);
+        Assert.Equal(["id", "status", "type"], done.GetProperty("parameters").GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
+        var (header, rows) = Expected.ParseCsv(await _server.DownloadAsync(done.GetProperty("result").GetProperty("url").GetString()!));
+        Assert.Equal(["ID", "Status", "Type"], header);
+        Assert.Equal(Ledger.Transactions().Count(t => t.VoucherId == Gift.Id), rows.Count);
+        Assert.All(rows, row => Assert.Equal("", row[1]));
+
+        var (response, error) = await _server.PostAsync("/v1/exports",
+            """{"exported_object":"voucher_transactions","parameters":{"filters":{"status":{"conditions":{"$is":"ACTIVE"}}}}}""");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("parameters.filters.status: is not filterable", error.GetProperty("details").GetString(), StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string, string> NotFound => new()
     {
         // path, resource_type, resource_id
