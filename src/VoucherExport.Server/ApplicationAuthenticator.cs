@@ -75,6 +75,9 @@ internal sealed class ApplicationAuthenticator
         return true;
     }
 
+    /// <summary>Whether <paramref name="appId"/> is a configured application.</summary>
+    public bool IsConfigured(string appId) => _digestById.ContainsKey(appId);
+
     /// <summary>Whether <paramref name="token"/> is the API key of <paramref name="appId"/> (constant time).</summary>
     public bool IsKeyOf(string appId, string token) => MatchById(appId, Digest(token)) is not null;
 

@@ -282,6 +282,23 @@ public class OAuthTests : IAsyncLifetime
         Assert.Equal(1, shared.Count);
     }
 
+    [Fact]
+    public async Task ATokenStopsWorkingWhenItsApplicationIsNoLongerConfigured()
+    {
+        string token = await TokenAsync(_server, "api", ServerHarness.AppB);
+
+        // The same service restarted with app B removed from Applications (same secret, so the signature still holds).
+        await using var restarted = await ServerHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["Downloads:Secret"] = Secret,
+            [$"Applications:{ServerHarness.AppB}"] = null,
+        });
+        var (response, json) = await SendAsync(restarted, HttpMethod.Get, "/v1/exports", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        AssertError(json, 401, "unauthorized", "no longer configured");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(restarted, HttpMethod.Get, "/v1/exports", await TokenAsync(restarted, "api"))).Response.StatusCode);
+    }
+
     private static void AssertError(JsonElement json, int code, string key, string detailsContain)
     {
         Assert.Equal(code, json.GetProperty("code").GetInt32());

@@ -123,6 +123,12 @@ test('distributions.exports.create/get/list/delete: the generic export, listed, 
   assert.equal(listed.status, 'DONE');
   assert.ok(listed.result.url.includes('token='));
 
+  // Omitted parameters come back with the defaults filled in, as Voucherify echoes them.
+  const bare = await voucherify.distributions.exports.create({ exported_object: 'voucher_transactions' });
+  assert.equal(bare.parameters.order, '-created_at');
+  assert.deepEqual(bare.parameters.fields, fx.defaultFields);
+  await voucherify.distributions.exports.delete(bare.id);
+
   await voucherify.distributions.exports.delete(created.id);
   const gone = await sdkError(() => voucherify.distributions.exports.get(created.id), 404, 'not_found');
   assert.equal(gone.resource_id, created.id);

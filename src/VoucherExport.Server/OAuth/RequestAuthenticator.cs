@@ -44,6 +44,13 @@ internal sealed class RequestAuthenticator(ApplicationAuthenticator keys, OAuthT
         }
 
         string appId = token!.AppId;
+
+        // Voucherify: tokens stop working when their API key is deleted. Here: when the application is no longer configured.
+        if (!keys.IsConfigured(appId))
+        {
+            throw ApiException.Unauthorized("the OAuth token's application is no longer configured on this server");
+        }
+
         if (Header(request, ApplicationAuthenticator.AppIdHeader) is { } id && id != appId)
         {
             throw ApiException.Unauthorized("the OAuth token belongs to another application than X-App-Id names");

@@ -45,6 +45,7 @@ public class SdkCompatibilityTests
             appId = ServerHarness.AppA,
             appToken = ServerHarness.TokenA,
             fields = Fields,
+            defaultFields = TransactionFields.Default.Select(TransactionFields.Name).ToArray(),
             labels = Fields.Select(f => TransactionFields.TryParse(f, out var field) ? TransactionFields.Label(field) : f).ToArray(),
             gift = new { code = gift.Code, id = gift.Id },
             card = new { code = card.Code, id = card.Id, campaignId = card.CampaignId, campaignName = card.CampaignName },
