@@ -127,6 +127,7 @@ test('distributions.exports.create/get/list/delete: the generic export, listed, 
   const bare = await voucherify.distributions.exports.create({ exported_object: 'voucher_transactions' });
   assert.equal(bare.parameters.order, '-created_at');
   assert.deepEqual(bare.parameters.fields, fx.defaultFields);
+  assert.deepEqual(bare.parameters.filters, { junction: 'and' });
   await voucherify.distributions.exports.delete(bare.id);
 
   await voucherify.distributions.exports.delete(created.id);
