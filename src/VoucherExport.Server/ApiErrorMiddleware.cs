@@ -40,7 +40,7 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogUnexpected(logger, e, context.Request.Method, context.Request.Path);
+            LogUnexpected(logger, e, context.Request.Method, context.Request.Path, context.TraceIdentifier);
             if (context.Response.HasStarted)
             {
                 // Half a body is on the wire: cutting the connection is the only honest signal left.
@@ -73,6 +73,7 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         await new JsonBodyResult(body, error.Code).ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure on {Method} {Path}")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path);
+    // The request id is in the message: ASP.NET's own log scope took Kestrel's id before this middleware set Voucherify's form.
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure on {Method} {Path} (request id {RequestId})")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path, string requestId);
 }
