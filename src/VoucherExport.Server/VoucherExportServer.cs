@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using VoucherExport.Hosting;
 using VoucherExport.Registry;
+using VoucherExport.Server.OAuth;
 
 namespace VoucherExport.Server;
 
@@ -76,6 +77,7 @@ public static partial class VoucherExportServer
         services.AddOptions<VoucherExportOptions>().Configure<ServerOptions>((service, options) => Copy(options.ToServiceOptions(), service));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExportCompletionListener, ExportLogListener>());
         services.AddSingleton(provider => new ApplicationAuthenticator(provider.GetRequiredService<ServerOptions>().Applications));
+        services.AddOAuth(time);
         services.AddSingleton(provider => new DownloadTokens(provider.GetRequiredService<ServerOptions>().Downloads, time));
         services.AddSingleton<IIdempotencyStore>(provider =>
         {
