@@ -77,6 +77,12 @@ public static partial class VoucherExportServer
         services.AddOptions<VoucherExportOptions>().Configure<ServerOptions>((service, options) => Copy(options.ToServiceOptions(), service));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IExportCompletionListener, ExportLogListener>());
         services.AddSingleton(provider => new ApplicationAuthenticator(provider.GetRequiredService<ServerOptions>().Applications));
+        // With a shared registry, OAuth revocations are shared too (a table beside the registry's); else in memory.
+        services.TryAddSingleton<IOAuthRevocationStore>(provider =>
+            provider.GetRequiredService<ServerOptions>().Registry.ConnectionString is null
+                ? new InMemoryOAuthRevocationStore(time)
+                : new PostgreSql.PostgresOAuthRevocationStore(
+                    provider.GetRequiredService<RegistryDatabase>().DataSource, provider.GetRequiredService<RegistryDatabase>().Options));
         services.AddOAuth(time);
         services.AddSingleton(provider => new DownloadTokens(provider.GetRequiredService<ServerOptions>().Downloads, time));
         services.AddSingleton<IIdempotencyStore>(provider =>

@@ -65,6 +65,26 @@ public class ServiceInstancesTests
         }
         Assert.Equal("DONE", (await ServiceCluster.WaitFinalAsync(a, voucherExport)).GetProperty("status").GetString());
 
+        // An OAuth token from A works on B until it is revoked on A: revocations are shared through the registry's database.
+        string token;
+        using (var client = ServiceCluster.Client(a))
+        {
+            using HttpResponseMessage issued = await client.PostAsync(new Uri("/v1/oauth/token", UriKind.Relative),
+                new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("scope", "api")]));
+            Assert.Equal(200, (int)issued.StatusCode);
+            token = JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
+        }
+
+        Assert.Equal(200, await WithTokenAsync(b, token));
+        using (var client = ServiceCluster.Client(a))
+        {
+            using HttpResponseMessage revoked = await client.PostAsync(new Uri("/v1/oauth/token/revoke", UriKind.Relative),
+                new FormUrlEncodedContent([new("access_token", token)]));
+            Assert.Equal(204, (int)revoked.StatusCode);
+        }
+
+        Assert.Equal(401, await WithTokenAsync(b, token));
+
         // Every instance stopped and started again: the exports are still listed, and the old URLs still download.
         await a.StopAsync();
         await b.StopAsync();
@@ -77,6 +97,15 @@ public class ServiceInstancesTests
         Assert.Contains(voucherExport, ids);
         Assert.Equal(expected, await ServiceCluster.DownloadAsync(url.Replace(b.Address.AbsoluteUri, a2.Address.AbsoluteUri, StringComparison.Ordinal)));
         Assert.Equal(0, a2.ErrorLines + b2.ErrorLines);
+    }
+
+    private static async Task<int> WithTokenAsync(ServerProcess instance, string token)
+    {
+        using var client = new HttpClient { BaseAddress = instance.Address };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/exports");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using HttpResponseMessage response = await client.SendAsync(request);
+        return (int)response.StatusCode;
     }
 
     [ServiceFact]
