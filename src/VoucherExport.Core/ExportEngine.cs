@@ -53,7 +53,7 @@ public static class ExportEngine
             var writer = new ChunkedCsvWriter(sink, request.Chunks, records, request.Parallelism, request.BufferPool);
             await using (writer.ConfigureAwait(false))
             {
-                var rows = new RowPipeline(writer, predicate, progress, request.BufferPool);
+                var rows = new RowPipeline(writer, predicate, progress, request.BufferPool, request.Parallelism);
                 if (pushdown.OrderApplied)
                 {
                     chunks = await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
@@ -115,7 +115,7 @@ public static class ExportEngine
 
     /// <summary>The synchronous per-batch loop: filter into a pooled scratch array, then format.</summary>
     private sealed class RowPipeline(
-        ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress, ArrayPool<byte> pool)
+        ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress, ArrayPool<byte> pool, int threads)
     {
         private const int WriteBatch = 1024;
 
@@ -229,7 +229,8 @@ public static class ExportEngine
             IReadOnlyList<ChunkInfo> chunks = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             if (stage is not null)
             {
-                stage.SetTag("export.rows", writer.Rows);
+                stage.SetTag("export.threads", threads);
+            stage.SetTag("export.rows", writer.Rows);
                 stage.SetTag("export.bytes", writer.Bytes);
                 stage.SetTag("export.chunks", chunks.Count);
             }

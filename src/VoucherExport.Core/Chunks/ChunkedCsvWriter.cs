@@ -25,11 +25,17 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     /// <summary>256 KiB: large writes for files and uploads, small enough to stay in cache while being hashed.</summary>
     internal const int DefaultFlushThreshold = 256 * 1024;
 
-    /// <summary>One formatting thread: a host runs many exports at once, so an export takes one core unless asked for more.</summary>
+    /// <summary>
+    /// One formatting thread: the default of a writer built directly. Exports run through <see cref="ExportEngine"/> take
+    /// <see cref="AllCores"/> unless their request says otherwise.
+    /// </summary>
     public const int DefaultParallelism = 1;
 
     /// <summary>The most threads an export may ask for; each holds two batches of about 256 KiB.</summary>
     public const int MaxParallelism = 64;
+
+    /// <summary>The machine's core count (within 1 and <see cref="MaxParallelism"/>): the default of requests, registries and the CLI.</summary>
+    public static int AllCores { get; } = Math.Clamp(Environment.ProcessorCount, 1, MaxParallelism);
 
     private readonly IChunkSink _sink;
     private readonly CsvRecordWriter _records;

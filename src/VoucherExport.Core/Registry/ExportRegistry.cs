@@ -458,6 +458,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             Csv = running.Csv,
             Chunks = running.Chunks,
             Sort = _options.Sort,
+            Parallelism = _options.Parallelism,
             Vouchers = _vouchers,
             Time = new PinnedClock(claim.StartedAt),
         };

@@ -13,6 +13,13 @@ public sealed record ExportRegistryOptions
     /// </summary>
     public int MaxConcurrentExports { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>
+    /// Threads each export may use (<see cref="ExportRequest.Parallelism"/>); default all cores
+    /// (<see cref="ChunkedCsvWriter.AllCores"/>), so a lone export is not held to one core. Exports running at once share
+    /// the thread pool, so the default needs no division by <see cref="MaxConcurrentExports"/>.
+    /// </summary>
+    public int Parallelism { get; init; } = ChunkedCsvWriter.AllCores;
+
     /// <summary>The CSV dialect of exports that do not name one.</summary>
     public CsvFormat Csv { get; init; } = CsvFormat.Default;
 
@@ -60,6 +67,12 @@ public sealed record ExportRegistryOptions
     public ExportRegistryOptions Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentExports, 1, nameof(MaxConcurrentExports));
+        if (Parallelism is < 1 or > ChunkedCsvWriter.MaxParallelism)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(Parallelism), Parallelism, $"Parallelism must be between 1 and {ChunkedCsvWriter.MaxParallelism}");
+        }
+
         ArgumentNullException.ThrowIfNull(Csv);
         ArgumentNullException.ThrowIfNull(Chunks);
         ArgumentNullException.ThrowIfNull(Sort);
