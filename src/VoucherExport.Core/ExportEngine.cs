@@ -38,7 +38,7 @@ public static class ExportEngine
         DateTimeOffset now = request.Time.GetUtcNow();
         ExportParameters parameters = request.Export.Parameters;
         FilterSet? filters = FilterCompiler.ResolveVoucherCodes(parameters.Filters, request.Vouchers);
-        var query = new TransactionQuery(filters, parameters.Order, now);
+        var query = new TransactionQuery(filters, parameters.Order, now) { Parallelism = request.Parallelism };
         SourcePushdown pushdown = source.Plan(query);
         TransactionPredicate? predicate = pushdown.FiltersApplied || filters is null || filters.Clauses.IsEmpty
             ? null

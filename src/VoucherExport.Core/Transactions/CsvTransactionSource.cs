@@ -18,11 +18,16 @@ namespace VoucherExport.Transactions;
 /// <see cref="MalformedRowPolicy.Skip"/> a record with a bad cell, the wrong number of fields or invalid UTF-8 is skipped and
 /// counted in <see cref="TransactionQuery.SkippedRows"/>; a bad header, an unterminated quote or a record over
 /// <see cref="CsvSourceOptions.MaxRecordChars"/> still fails, since the reader cannot find where the next record starts.
+/// Read with <see cref="TransactionQuery.Parallelism"/> above 1, the reading and decoding run on a thread of their own,
+/// a few batches ahead of the caller, with the same batches and errors.
 /// </remarks>
 public sealed class CsvTransactionSource : ITransactionSource
 {
     // The delimiter is detected from the header, which this many bytes are expected to hold.
     private const int HeaderScanBytes = 64 * 1024;
+
+    // Batches read ahead of the writer with more than one thread: enough to ride out an uneven record, few enough to stay in cache.
+    private const int ReadAheadBatches = 4;
 
     private static readonly char[] s_delimiters = [',', ';', '\t', '|'];
 
@@ -69,7 +74,11 @@ public sealed class CsvTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadBatchesAsync(query.SkippedRows, cancellationToken);
+
+        // With more than one thread the CSV reader and the record decoding run on a thread of their own, ahead of the writer.
+        return query.Parallelism > 1
+            ? BatchReadAhead.ReadAsync(ReadBatchesAsync(query.SkippedRows, CancellationToken.None), ReadAheadBatches, cancellationToken)
+            : ReadBatchesAsync(query.SkippedRows, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(

@@ -5,7 +5,9 @@ namespace VoucherExport.Transactions;
 
 /// <summary>A JSON Lines ledger: one Voucherify transaction object a line, read with the UTF-8 JSON reader.</summary>
 /// <remarks>
-/// Lines end with LF or CRLF; blank lines are skipped; line numbers in errors are physical lines.
+/// Lines end with LF or CRLF; blank lines are skipped; line numbers in errors are physical lines. Read with
+/// <see cref="TransactionQuery.Parallelism"/> above 1, lines are parsed in blocks on the thread pool while the caller
+/// writes, with the same rows, batches and errors as on one thread.
 /// Only one batch and one read buffer are held, whatever the size of the file; the buffer never grows past
 /// <see cref="JsonLinesSourceOptions.MaxLineBytes"/>. A malformed line fails the read, naming the line, or is skipped and
 /// counted in <see cref="TransactionQuery.SkippedRows"/> under <see cref="MalformedRowPolicy.Skip"/>.
@@ -42,6 +44,12 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     /// <summary>The longest line accepted (from the options); tests shrink it to reach the too-long error cheaply.</summary>
     internal int MaxLineBytes { get; init; }
 
+    /// <summary>The bytes of lines parsed together when reading on several threads; tests shrink it so that reads make many blocks.</summary>
+    internal int BlockBytes { get; init; } = JsonLinesParallelReader.DefaultBlockBytes;
+
+    /// <summary>The most lines parsed together when reading on several threads.</summary>
+    internal int BlockLines { get; init; } = JsonLinesParallelReader.DefaultBlockLines;
+
     /// <inheritdoc />
     public SourcePushdown Plan(TransactionQuery query)
     {
@@ -53,6 +61,14 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (query.Parallelism > 1)
+        {
+            // Parsing is most of the cost of a JSON Lines export: it gets the threads, the caller only takes rows in order.
+            return new JsonLinesParallelReader(
+                _open, _name, _options, ReadBufferBytes, MaxLineBytes, BlockBytes, BlockLines, query.Parallelism)
+                .ReadAsync(query.SkippedRows, cancellationToken);
+        }
+
         return ReadBatchesAsync(query.SkippedRows, cancellationToken);
     }
 
