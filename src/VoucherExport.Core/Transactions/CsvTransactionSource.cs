@@ -77,12 +77,12 @@ public sealed class CsvTransactionSource : ITransactionSource
 
         // With more than one thread the CSV reader and the record decoding run on a thread of their own, ahead of the writer.
         return query.Parallelism > 1
-            ? BatchReadAhead.ReadAsync(ReadBatchesAsync(query.SkippedRows, CancellationToken.None), ReadAheadBatches, cancellationToken)
-            : ReadBatchesAsync(query.SkippedRows, cancellationToken);
+            ? BatchReadAhead.ReadAsync(ReadBatchesAsync(query.SkippedRows, query.ReadProgress, CancellationToken.None), ReadAheadBatches, cancellationToken)
+            : ReadBatchesAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        SkippedRowCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
+        SkippedRowCounter skipped, SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Stream stream = await _open(cancellationToken).ConfigureAwait(false);
@@ -101,7 +101,8 @@ public sealed class CsvTransactionSource : ITransactionSource
                 stream = await _open(cancellationToken).ConfigureAwait(false);
             }
 
-            var checkedStream = new Utf8LineCheck(stream);
+            JsonLinesTransactionSource.StartProgress(stream, read);
+            var checkedStream = new Utf8LineCheck(stream, read);
             // Invalid bytes decode to U+FFFD; the check names their line, so the decoder itself never throws. The encoding's
             // preamble is the UTF-8 BOM, which the reader then skips; other BOMs are not UTF-8 and fail on line 1.
             var text = new StreamReader(

@@ -50,13 +50,13 @@ internal sealed class JsonLinesParallelReader
     }
 
     public async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(
-        SkippedRowCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
+        SkippedRowCounter skipped, SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var blocks = Channel.CreateBounded<LineBlock>(
             new BoundedChannelOptions(2 * _threads) { SingleReader = true, SingleWriter = true });
-        var splitter = new Splitter(this, blocks.Writer);
+        var splitter = new Splitter(this, blocks.Writer, read);
         Task split = Task.Run(() => splitter.RunAsync(stop.Token), CancellationToken.None);
         LineBlock? current = null;
         try
@@ -132,7 +132,7 @@ internal sealed class JsonLinesParallelReader
     }
 
     /// <summary>The reading side: stream → line buffer → blocks, each handed on as soon as it is full.</summary>
-    private sealed class Splitter(JsonLinesParallelReader reader, ChannelWriter<LineBlock> blocks)
+    private sealed class Splitter(JsonLinesParallelReader reader, ChannelWriter<LineBlock> blocks, SourceReadProgress read)
     {
         private LineBlock? _open;
 
@@ -147,6 +147,7 @@ internal sealed class JsonLinesParallelReader
                 Stream stream = await reader._open(cancellationToken).ConfigureAwait(false);
                 await using (stream.ConfigureAwait(false))
                 {
+                    JsonLinesTransactionSource.StartProgress(stream, read);
                     using var lines = new LineBuffer(
                         reader._name, reader._readBufferBytes, reader._maxLineBytes, skipLongLines: reader._skip, reader._options.BufferPool);
                     _open = reader.NewBlock();
@@ -162,7 +163,9 @@ internal sealed class JsonLinesParallelReader
                         }
                         else
                         {
-                            lines.Advance(await stream.ReadAsync(lines.GetMemory(), cancellationToken).ConfigureAwait(false));
+                            int bytes = await stream.ReadAsync(lines.GetMemory(), cancellationToken).ConfigureAwait(false);
+                            lines.Advance(bytes);
+                            read.Add(bytes);
                         }
                     }
                 }

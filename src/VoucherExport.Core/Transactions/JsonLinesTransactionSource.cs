@@ -66,19 +66,20 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
             // Parsing is most of the cost of a JSON Lines export: it gets the threads, the caller only takes rows in order.
             return new JsonLinesParallelReader(
                 _open, _name, _options, ReadBufferBytes, MaxLineBytes, BlockBytes, BlockLines, query.Parallelism)
-                .ReadAsync(query.SkippedRows, cancellationToken);
+                .ReadAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
         }
 
-        return ReadBatchesAsync(query.SkippedRows, cancellationToken);
+        return ReadBatchesAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        SkippedRowCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
+        SkippedRowCounter skipped, SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Stream stream = await _open(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
+            StartProgress(stream, read);
             bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
             using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, skipLongLines: skip, _options.BufferPool);
             var batch = new VoucherTransaction[_options.BatchSize];
@@ -98,7 +99,9 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
                 }
                 else
                 {
-                    lines.Advance(await stream.ReadAsync(lines.GetMemory(), cancellationToken).ConfigureAwait(false));
+                    int bytes = await stream.ReadAsync(lines.GetMemory(), cancellationToken).ConfigureAwait(false);
+                    lines.Advance(bytes);
+                    read.Add(bytes);
                 }
             }
 
@@ -145,6 +148,15 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
         }
 
         return count;
+    }
+
+    /// <summary>A stream that knows its length (a file) gives the read its total in bytes.</summary>
+    internal static void StartProgress(Stream stream, SourceReadProgress read)
+    {
+        if (stream.CanSeek)
+        {
+            read.Start(stream.Length, ProgressUnit.Bytes);
+        }
     }
 
     private static Func<CancellationToken, ValueTask<Stream>> OpenFile(string path)
