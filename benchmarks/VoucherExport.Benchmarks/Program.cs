@@ -6,6 +6,7 @@ using VoucherExport.Benchmarks.Scale;
 
 // -- --quick [--rows N] [--rounds N] [--only NAME] [--duckdb-rows N | --no-duckdb]
 //                                     the quick comparison, then the file-to-chunks one against DuckDB; last line the summary
+// -- --sources [--rows N]             allocation and CPU time per row of the JSON Lines and CSV sources
 // -- --vs-duckdb N [--repeats R]      the file-to-chunks comparison against DuckDB at 1M and N rows, both orders
 // -- --check [--rows N]               only the byte-for-byte check of every case against the engine
 // -- --scale N                        rows/s and peak working set at 1M and N rows, both orders
@@ -28,6 +29,11 @@ if (args.Contains("--quick"))
 
     return QuickRun.Run(
         Option("--rows", QuickRun.DefaultRows), Option("--rounds", QuickRun.DefaultRounds), only >= 0 ? args[only + 1] : null, files);
+}
+
+if (args.Contains("--sources"))
+{
+    return await SourceAllocation.RunAsync(Option("--rows", 100_000));
 }
 
 int versus = Array.IndexOf(args, "--vs-duckdb");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using CommunityToolkit.HighPerformance.Buffers;
 using Sylvan.Data.Csv;
 using VoucherExport.Parameters;
 
@@ -140,6 +141,7 @@ public sealed class CsvTransactionSource : ITransactionSource
                 }
 
                 int[] ordinals = MapColumns(csv);
+                var strings = SharedStrings.ForOneRead();
                 bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
                 var batch = new VoucherTransaction[_options.BatchSize];
                 int count = 0;
@@ -178,7 +180,7 @@ public sealed class CsvTransactionSource : ITransactionSource
                     {
                         try
                         {
-                            batch[count] = ReadRecord(csv, ordinals, recordLine);
+                            batch[count] = ReadRecord(csv, ordinals, recordLine, strings);
                         }
                         catch (LedgerFormatException ex)
                         {
@@ -358,7 +360,7 @@ public sealed class CsvTransactionSource : ITransactionSource
         return ordinals;
     }
 
-    private VoucherTransaction ReadRecord(CsvDataReader csv, int[] ordinals, long line)
+    private VoucherTransaction ReadRecord(CsvDataReader csv, int[] ordinals, long line, StringPool strings)
     {
         if (csv.RowFieldCount != csv.FieldCount)
         {
@@ -369,12 +371,13 @@ public sealed class CsvTransactionSource : ITransactionSource
         return new VoucherTransaction
         {
             Id = Required(csv, ordinals, TransactionField.Id, line),
-            Type = Required(csv, ordinals, TransactionField.Type, line),
+            Type = Shared(csv, ordinals[(int)TransactionField.Type], strings)
+                ?? throw CellError(csv, ordinals[(int)TransactionField.Type], line, "must not be empty"),
             SourceId = Text(csv, ordinals[(int)TransactionField.SourceId]),
-            VoucherId = Text(csv, ordinals[(int)TransactionField.VoucherId]),
-            CampaignId = Text(csv, ordinals[(int)TransactionField.CampaignId]),
-            Source = Text(csv, ordinals[(int)TransactionField.Source]),
-            Reason = Text(csv, ordinals[(int)TransactionField.Reason]),
+            VoucherId = Shared(csv, ordinals[(int)TransactionField.VoucherId], strings),
+            CampaignId = Shared(csv, ordinals[(int)TransactionField.CampaignId], strings),
+            Source = Shared(csv, ordinals[(int)TransactionField.Source], strings),
+            Reason = Shared(csv, ordinals[(int)TransactionField.Reason], strings),
             RelatedTransactionId = Text(csv, ordinals[(int)TransactionField.RelatedTransactionId]),
             CreatedAt = CreatedAt(csv, ordinals[(int)TransactionField.CreatedAt], line),
             Amount = Integer(csv, ordinals[(int)TransactionField.Amount], line),
@@ -385,6 +388,18 @@ public sealed class CsvTransactionSource : ITransactionSource
 
     private static string? Text(CsvDataReader csv, int ordinal)
         => ordinal < 0 || csv.GetFieldSpan(ordinal).IsEmpty ? null : csv.GetString(ordinal);
+
+    /// <summary>A cell that repeats across a ledger: taken from <paramref name="strings"/> when short, null when empty.</summary>
+    private static string? Shared(CsvDataReader csv, int ordinal, StringPool strings)
+    {
+        if (ordinal < 0)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<char> cell = csv.GetFieldSpan(ordinal);
+        return cell.IsEmpty ? null : cell.Length <= SharedStrings.MaxBytes ? strings.GetOrAdd(cell) : csv.GetString(ordinal);
+    }
 
     private string Required(CsvDataReader csv, int[] ordinals, TransactionField field, long line)
         => Text(csv, ordinals[(int)field]) ?? throw CellError(csv, ordinals[(int)field], line, "must not be empty");

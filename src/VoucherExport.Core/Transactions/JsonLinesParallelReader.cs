@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -33,6 +34,9 @@ internal sealed class JsonLinesParallelReader
     private readonly int _blockLines;
     private readonly int _threads;
     private readonly bool _skip;
+
+    // Shared by the parsing threads of one read (the pool is thread-safe).
+    private readonly StringPool _strings = SharedStrings.ForOneRead();
 
     public JsonLinesParallelReader(
         Func<CancellationToken, ValueTask<Stream>> open, string name, JsonLinesSourceOptions options,
@@ -128,7 +132,7 @@ internal sealed class JsonLinesParallelReader
     /// <summary>Starts parsing <paramref name="block"/> on the thread pool; the task never faults.</summary>
     private void StartParse(LineBlock block)
     {
-        block.Parsing = Task.Run(() => block.Parse(_name, _maxLineBytes, _skip), CancellationToken.None);
+        block.Parsing = Task.Run(() => block.Parse(_name, _maxLineBytes, _skip, _strings), CancellationToken.None);
     }
 
     /// <summary>The reading side: stream → line buffer → blocks, each handed on as soon as it is full.</summary>

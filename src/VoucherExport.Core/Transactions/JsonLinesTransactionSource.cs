@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -83,10 +84,11 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
             bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
             using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, skipLongLines: skip, _options.BufferPool);
             var batch = new VoucherTransaction[_options.BatchSize];
+            var strings = SharedStrings.ForOneRead();
             int count = 0;
             while (true)
             {
-                count = FillBatch(lines, batch, count, skip ? skipped : null);
+                count = FillBatch(lines, batch, count, skip ? skipped : null, strings);
                 if (count == batch.Length)
                 {
                     yield return batch;
@@ -113,7 +115,7 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     }
 
     /// <summary>Parses complete lines into the batch; <paramref name="skipped"/> is null when a bad line must fail the read.</summary>
-    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count, SkippedRowCounter? skipped)
+    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count, SkippedRowCounter? skipped, StringPool strings)
     {
         while (count < batch.Length && lines.TryReadLine(out ReadOnlySpan<byte> line))
         {
@@ -130,7 +132,7 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
 
             try
             {
-                batch[count] = TransactionJson.Parse(line);
+                batch[count] = TransactionJson.Parse(line, strings);
             }
             catch (FormatException ex)
             {

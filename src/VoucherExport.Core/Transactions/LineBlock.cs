@@ -1,4 +1,5 @@
 using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -73,9 +74,9 @@ internal sealed class LineBlock
     /// <summary>
     /// Parses every line. A malformed line gets its problem in <see cref="Problems"/>; unless <paramref name="skip"/>,
     /// the first one also stops the parse and sets <see cref="FailedAt"/>. Any other exception is kept as that line's
-    /// problem too, so the reader raises it in order.
+    /// problem too, so the reader raises it in order. Repeating texts come from <paramref name="strings"/>.
     /// </summary>
-    public void Parse(string source, int maxLineBytes, bool skip)
+    public void Parse(string source, int maxLineBytes, bool skip, StringPool strings)
     {
         int start = 0;
         for (int i = 0; i < Count; i++)
@@ -91,7 +92,7 @@ internal sealed class LineBlock
             {
                 try
                 {
-                    _rows[i] = TransactionJson.Parse(_data.AsSpan(start, end - start));
+                    _rows[i] = TransactionJson.Parse(_data.AsSpan(start, end - start), strings);
                 }
                 catch (FormatException ex)
                 {
