@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VoucherExport.Chunks;
 using VoucherExport.Registry;
+using VoucherExport.Server.OAuth;
 
 namespace VoucherExport.Server;
 
@@ -81,6 +82,7 @@ public static partial class VoucherExportServer
                 time);
         });
         services.AddSingleton(provider => new ApplicationAuthenticator(provider.GetRequiredService<ServerOptions>().Applications));
+        services.AddOAuth(time);
         services.AddSingleton(provider => new DownloadTokens(provider.GetRequiredService<ServerOptions>().Downloads, time));
         services.AddSingleton(provider => new IdempotencyCache(time, provider.GetRequiredService<ServerOptions>().IdempotencyRetention));
         services.AddSingleton<ExportWatcher>();

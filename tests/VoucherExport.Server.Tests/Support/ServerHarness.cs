@@ -51,7 +51,8 @@ internal sealed class ServerHarness : IAsyncDisposable
         IReadOnlyDictionary<string, string?>? settings = null,
         ITransactionSource? source = null,
         IVoucherDirectory? vouchers = null,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null)
     {
         string data = Path.Combine(Path.GetTempPath(), "vx-server-tests", Guid.NewGuid().ToString("N"));
         var all = new Dictionary<string, string?>
@@ -82,6 +83,7 @@ internal sealed class ServerHarness : IAsyncDisposable
             Vouchers = vouchers,
             ContentRoot = AppContext.BaseDirectory,
         });
+        services?.Invoke(builder.Services);
         if (logs is not null)
         {
             builder.Logging.ClearProviders();
