@@ -16,6 +16,10 @@ internal static class FileExportChild
 {
     public const string Flag = "--file-export-child";
 
+    /// <summary>The issue's 12 columns: every field but the derived status, in SPEC order.</summary>
+    private static readonly System.Collections.Immutable.ImmutableArray<TransactionField> s_fields =
+        [.. TransactionFields.All.Where(f => f != TransactionField.Status)];
+
     public static async Task<int> RunAsync(string[] args)
     {
         int at = Array.IndexOf(args, Flag);
@@ -42,7 +46,7 @@ internal static class FileExportChild
     private static async Task<long> EngineAsync(string ledger, ExportOrder order, bool sorted, string output)
     {
         var source = new JsonLinesTransactionSource(ledger, new JsonLinesSourceOptions { DeclaredOrder = sorted ? null : order });
-        var request = ExportRequest.For(new ExportParameters(order, TransactionFields.All, null));
+        var request = ExportRequest.For(new ExportParameters(order, s_fields, null));
         ExportResult result = await ExportEngine.RunAsync(request, source, new FileSystemChunkSinkFactory(output));
         return result.Result.Rows;
     }
@@ -55,7 +59,7 @@ internal static class FileExportChild
         command.CommandText = $"SET temp_directory = '{Quote(Path.Combine(output, "duckdb-temp"))}'";
         command.ExecuteNonQuery();
 
-        string columns = string.Join(", ", TransactionFields.All.Select(f => $"{Expression(f)} AS \"{TransactionFields.Label(f)}\""));
+        string columns = string.Join(", ", s_fields.Select(f => $"{Expression(f)} AS \"{TransactionFields.Label(f)}\""));
         string direction = order == ExportOrder.CreatedAtAscending ? "ASC" : "DESC";
         string orderBy = sorted ? $" ORDER BY created_at {direction}, id {direction}" : "";
         command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
