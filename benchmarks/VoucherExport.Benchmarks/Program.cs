@@ -1,17 +1,45 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using VoucherExport.Benchmarks;
+using VoucherExport.Benchmarks.Files;
 using VoucherExport.Benchmarks.Scale;
 
-// -- --quick [--rows N] [--rounds N] [--only NAME]  the two-minute comparison, last line the summary
+// -- --quick [--rows N] [--rounds N] [--only NAME] [--duckdb-rows N | --no-duckdb]
+//                                     the quick comparison, then the file-to-chunks one against DuckDB; last line the summary
+// -- --sources [--rows N]             allocation and CPU time per row of the JSON Lines and CSV sources
+// -- --vs-duckdb N [--repeats R]      the file-to-chunks comparison against DuckDB at 1M and N rows, both orders
 // -- --check [--rows N]               only the byte-for-byte check of every case against the engine
 // -- --scale N                        rows/s and peak working set at 1M and N rows, both orders
 // anything else                       BenchmarkDotNet (e.g. --filter '*' , --list flat)
+if (args.Contains(FileExportChild.Flag))
+{
+    return await FileExportChild.RunAsync(args);
+}
+
 if (args.Contains("--quick"))
 {
     int only = Array.IndexOf(args, "--only");
+    FileComparison.Figures? files = null;
+    if (!args.Contains("--no-duckdb"))
+    {
+        long duckRows = Option("--duckdb-rows", (int)FileComparison.QuickRows);
+        Console.WriteLine($"# file to chunks against DuckDB: {duckRows:N0} rows, each side in its own process");
+        files = await FileComparison.MeasureAsync(duckRows, repeats: 1);
+    }
+
     return QuickRun.Run(
-        Option("--rows", QuickRun.DefaultRows), Option("--rounds", QuickRun.DefaultRounds), only >= 0 ? args[only + 1] : null);
+        Option("--rows", QuickRun.DefaultRows), Option("--rounds", QuickRun.DefaultRounds), only >= 0 ? args[only + 1] : null, files);
+}
+
+if (args.Contains("--sources"))
+{
+    return await SourceAllocation.RunAsync(Option("--rows", 100_000));
+}
+
+int versus = Array.IndexOf(args, "--vs-duckdb");
+if (versus >= 0)
+{
+    return await FileComparison.RunAsync(long.Parse(args[versus + 1], CultureInfo.InvariantCulture), Option("--repeats", 3));
 }
 
 if (args.Contains("--check"))

@@ -26,7 +26,8 @@ internal static class QuickRun
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(95);
 
     /// <summary>Runs the comparison; <paramref name="only"/> keeps the cases whose name contains it (for profiling one case).</summary>
-    public static int Run(int rows, int rounds, string? only = null)
+    /// <remarks>With <paramref name="files"/> (the file comparison against DuckDB, run before), its table is printed and its figures end the last line.</remarks>
+    public static int Run(int rows, int rounds, string? only = null, Files.FileComparison.Figures? files = null)
     {
         var clock = Stopwatch.StartNew();
         int cores = Environment.ProcessorCount;
@@ -113,10 +114,17 @@ internal static class QuickRun
         Console.WriteLine($"# engine_parallel_vs_csvhelper_parallel: the engine on {cores} threads with SHA-256 of every chunk, against CsvHelper ParallelWriteRecords.");
         Console.WriteLine("# cores busy: process CPU time over wall time while the case ran (GC and runtime threads included); below the thread count means the machine was shared.");
         Console.WriteLine("# engine_alloc_bytes_per_row: the most any engine case allocated (all threads, GC.GetTotalAllocatedBytes), lowest round, per row.");
+        if (files is not null)
+        {
+            Console.WriteLine();
+            Console.Write(files.Table);
+            Console.WriteLine("# engine_vs_duckdb_stream / _sort: DuckDB's wall time over the engine's, the lower of the two orders; engine_mem_vs_duckdb: the engine's peak resident set over DuckDB's, the highest of the four cases.");
+        }
+
         Console.WriteLine($"# took {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"engine_vs_best_single={rows / engineSingle / bestSingle:F2} engine_parallel_vs_csvhelper_parallel={engineParallel / helperParallel:F2} engine_alloc_bytes_per_row={allocPerRow:F2}"));
+            $"engine_vs_best_single={rows / engineSingle / bestSingle:F2} engine_parallel_vs_csvhelper_parallel={engineParallel / helperParallel:F2} engine_alloc_bytes_per_row={allocPerRow:F2}{(files is null ? "" : " " + files.Summary)}"));
         return excluded.Keys.Any(c => c.IsEngine) ? 1 : 0;
     }
 

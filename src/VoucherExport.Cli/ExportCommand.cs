@@ -33,6 +33,7 @@ internal static class ExportCommand
         var sourceOrder = new Option<string?>("--source-order") { Description = "The order a .jsonl ledger is already in (created_at or -created_at): an export in that order streams without sorting, and fails if a row is out of order." };
         var skipMalformed = new Option<bool>("--skip-malformed") { Description = "Skip ledger rows that cannot be read (bad JSON or cell, missing field, invalid UTF-8, a line over the limit) and count them in result.skipped_rows, instead of failing on the first (the default). Only for .jsonl and .csv ledgers." };
         var retryAttempts = new Option<int?>("--retry-attempts") { Description = $"Runs in all when the export fails on a transient fault (a dropped connection, a timeout, an S3 503), each from nothing: default {ExportRetryOptions.DefaultMaxAttempts}, 2 s before the first retry, doubling up to 30 s; 1 turns retries off." };
+        var threads = new Option<int?>("--threads") { Description = $"Cores the export uses: parsing a file ledger, formatting, hashing; default all ({ChunkedCsvWriter.AllCores} here), 1 to {ChunkedCsvWriter.MaxParallelism}. The chunks are the same bytes whatever the count." };
         var command = new Command("export", """
             Runs a voucher-transactions export (to a folder, or to S3 with --sink s3://bucket/prefix) and prints the final export object as JSON on stdout.
             Exit codes: 0 DONE, 1 ERROR (see "error"), 2 bad input (error JSON on stderr, nothing written), 130 cancelled.
@@ -40,7 +41,7 @@ internal static class ExportCommand
             Example: voucher-export export --source demo:1000000 --out exports --compress gzip --max-chunk-bytes 8388608
             """)
         {
-            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, compress, compressLevel, header, newline, delimiter, bom, guard, quiet, json, sourceOrder, skipMalformed, retryAttempts,
+            source, vouchers, voucher, campaign, member, parameters, maxBytes, maxRows, compress, compressLevel, header, newline, delimiter, bom, guard, quiet, json, sourceOrder, skipMalformed, retryAttempts, threads,
         };
         foreach (Option option in sinks.All)
         {
@@ -101,6 +102,12 @@ internal static class ExportCommand
                 throw new CliInputException("--retry-attempts", $"must be between 1 and {ExportRetryOptions.MaxAllowedAttempts}, not {attempts}");
             }
 
+            int cores = parse.GetValue(threads) ?? ChunkedCsvWriter.AllCores;
+            if (cores is < 1 or > ChunkedCsvWriter.MaxParallelism)
+            {
+                throw new CliInputException("--threads", $"must be between 1 and {ChunkedCsvWriter.MaxParallelism}, not {cores}");
+            }
+
             ExportParameters exportParameters = ReadParameters(parse.GetValue(parameters));
             ExportScope scope = ReadScope(parse.GetValue(voucher), parse.GetValue(campaign), parse.GetValue(member));
             var (ledger, directory, description) = SourceOption.Open(
@@ -109,7 +116,7 @@ internal static class ExportCommand
 
             await using var registry = new ExportRegistry(
                 new InMemoryExportStore(), ledger, target.Factory,
-                new ExportRegistryOptions { MaxConcurrentExports = 1, Retry = new ExportRetryOptions { MaxAttempts = attempts } }, directory);
+                new ExportRegistryOptions { MaxConcurrentExports = 1, Parallelism = cores, Retry = new ExportRetryOptions { MaxAttempts = attempts } }, directory);
             ExportObject created = await registry.CreateAsync(
                 "cli", scope, exportParameters, new ExportCreateOptions { Csv = format, Chunks = limits }, ct);
 

@@ -39,7 +39,7 @@ public static class ExportEngine
         DateTimeOffset now = request.Time.GetUtcNow();
         ExportParameters parameters = request.Export.Parameters;
         FilterSet? filters = await FilterCompiler.ResolveVoucherCodesAsync(parameters.Filters, request.Vouchers, cancellationToken).ConfigureAwait(false);
-        var query = new TransactionQuery(filters, parameters.Order, now);
+        var query = new TransactionQuery(filters, parameters.Order, now) { Parallelism = request.Parallelism };
         SourcePushdown pushdown = source.Plan(query);
         TransactionPredicate? predicate = pushdown.FiltersApplied || filters is null || filters.Clauses.IsEmpty
             ? null
@@ -54,7 +54,7 @@ public static class ExportEngine
             var writer = new ChunkedCsvWriter(sink, request.Chunks, records, request.Parallelism, request.BufferPool);
             await using (writer.ConfigureAwait(false))
             {
-                var rows = new RowPipeline(writer, predicate, progress, request.BufferPool);
+                var rows = new RowPipeline(writer, predicate, progress, request.BufferPool, request.Parallelism, query.ReadProgress);
                 if (pushdown.OrderApplied)
                 {
                     chunks = await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
@@ -64,7 +64,13 @@ public static class ExportEngine
                     chunks = await rows.SortThenWriteAsync(source, query, request.Sort, cancellationToken).ConfigureAwait(false);
                 }
 
-                progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks)
+                {
+                    Phase = ExportPhase.Writing,
+                    PhaseDone = writer.Rows,
+                    PhaseTotal = writer.Rows,
+                    PhaseUnit = ProgressUnit.Rows,
+                });
             }
 
             ExportObject done = Finish(request.Export, sink, chunks, query.SkippedRows.Count);
@@ -116,9 +122,12 @@ public static class ExportEngine
 
     /// <summary>The synchronous per-batch loop: filter into a pooled scratch array, then format.</summary>
     private sealed class RowPipeline(
-        ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress, ArrayPool<byte> pool)
+        ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress, ArrayPool<byte> pool, int threads,
+        SourceReadProgress read)
     {
         private const int WriteBatch = 1024;
+
+        private long _collected;
 
         public async Task<IReadOnlyList<ChunkInfo>> StreamAsync(
             ITransactionSource source, TransactionQuery query, CancellationToken cancellationToken)
@@ -154,7 +163,7 @@ public static class ExportEngine
                         }
                     }
 
-                    progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                    ReportSource(ExportPhase.Writing);
                 }
 
                 return await CompleteAsync(stage, cancellationToken).ConfigureAwait(false);
@@ -193,6 +202,8 @@ public static class ExportEngine
                             {
                                 await sorter.SpillAsync(cancellationToken).ConfigureAwait(false);
                             }
+
+                            ReportSource(ExportPhase.Reading);
                         }
                     }
                     catch (Exception error) when (ExportStage.Failed(sorting, error))
@@ -203,6 +214,9 @@ public static class ExportEngine
                     sorting?.SetTag("sort.runs_spilled", sorter.RunsWritten);
                 }
 
+                // The last run is sorted in memory before the first row comes out; nothing can be counted meanwhile.
+                Report(ExportPhase.Sorting, 0, 0, ProgressUnit.Rows);
+                ExportPhase output = sorter.RunsWritten > 0 ? ExportPhase.Merging : ExportPhase.Writing;
                 using Activity? stage = ExportStage.Start(ExportStage.Write);
                 stage?.SetTag("export.source_order", "sorted");
                 try
@@ -212,7 +226,7 @@ public static class ExportEngine
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         await writer.WriteAsync(sorted, cancellationToken).ConfigureAwait(false);
-                        progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                        Report(output, writer.Rows, _collected, ProgressUnit.Rows);
                     }
 
                     stage?.SetTag("sort.runs_spilled", sorter.RunsWritten);
@@ -225,12 +239,41 @@ public static class ExportEngine
             }
         }
 
+        /// <summary>Reports <paramref name="phase"/> measured by the source's read (its bytes or rows), or by rows when its size is unknown.</summary>
+        private void ReportSource(ExportPhase phase)
+        {
+            if (progress is null)
+            {
+                return;
+            }
+
+            long total = read.Total;
+            if (total > 0)
+            {
+                Report(phase, read.Done, total, read.Unit);
+            }
+            else
+            {
+                Report(phase, phase == ExportPhase.Reading ? _collected : writer.Rows, 0, ProgressUnit.Rows);
+            }
+        }
+
+        private void Report(ExportPhase phase, long done, long total, ProgressUnit unit)
+            => progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks)
+            {
+                Phase = phase,
+                PhaseDone = done,
+                PhaseTotal = total,
+                PhaseUnit = unit,
+            });
+
         private async Task<IReadOnlyList<ChunkInfo>> CompleteAsync(Activity? stage, CancellationToken cancellationToken)
         {
             IReadOnlyList<ChunkInfo> chunks = await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             if (stage is not null)
             {
-                stage.SetTag("export.rows", writer.Rows);
+                stage.SetTag("export.threads", threads);
+            stage.SetTag("export.rows", writer.Rows);
                 stage.SetTag("export.bytes", writer.Bytes);
                 stage.SetTag("export.chunks", chunks.Count);
             }
@@ -258,9 +301,14 @@ public static class ExportEngine
             for (int i = start; i < rows.Length; i++)
             {
                 VoucherTransaction row = rows[i];
-                if ((predicate is null || predicate.Matches(row)) && !sorter.TryAdd(row))
+                if (predicate is null || predicate.Matches(row))
                 {
-                    return i;
+                    if (!sorter.TryAdd(row))
+                    {
+                        return i;
+                    }
+
+                    _collected++;
                 }
             }
 

@@ -30,9 +30,10 @@ public sealed record ExportRequest
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// Threads the export may use: 1 (the default, <see cref="ChunkedCsvWriter.DefaultParallelism"/>) does everything on
-    /// the calling thread; more format batches of rows in parallel on the thread pool, hash them in order on whichever
-    /// thread is free, and the calling thread writes them in order. The chunks are the same bytes either way.
+    /// Threads the export may use; default all cores (<see cref="ChunkedCsvWriter.AllCores"/>). 1 does everything on the
+    /// calling thread; more read and parse file sources on their own thread, format batches of rows in parallel on the
+    /// thread pool, hash them in order on whichever thread is free, and the calling thread writes them in order. The
+    /// chunks are the same bytes either way.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set below 1 or above <see cref="ChunkedCsvWriter.MaxParallelism"/>.</exception>
     public int Parallelism
@@ -43,7 +44,7 @@ public sealed record ExportRequest
             ChunkedCsvWriter.ThrowIfBadParallelism(value);
             field = value;
         }
-    } = ChunkedCsvWriter.DefaultParallelism;
+    } = ChunkedCsvWriter.AllCores;
 
     /// <summary>
     /// Where the run rents its byte buffers (chunk staging, parallel batches, sort runs); default

@@ -76,7 +76,7 @@ public sealed class VoucherExportOptions
     /// Threads one export may use to format and hash its CSV; default all cores (at most 64). Several exports running at
     /// once share the cores.
     /// </summary>
-    public int Parallelism { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, ChunkedCsvWriter.MaxParallelism);
+    public int Parallelism { get; set; } = ChunkedCsvWriter.AllCores;
 
     /// <summary>
     /// How often a running export renews its lease in the registry; default 2 s. A delete or cancel made on another

@@ -50,7 +50,7 @@ public sealed record ServerOptions
     public ExportRetryOptions Retry { get; init; } = ExportRetryOptions.Default;
 
     /// <summary><c>Exports:Parallelism</c>: threads one export may use to format and hash; default all cores (at most 64).</summary>
-    public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, ChunkedCsvWriter.MaxParallelism);
+    public int Parallelism { get; init; } = ChunkedCsvWriter.AllCores;
 
     /// <summary>
     /// <c>Exports:HeartbeatInterval</c>: how often a running export renews its lease; default 2 s, so a delete on another

@@ -26,7 +26,7 @@ public class LifecycleTests
         Assert.Equal("IN_PROGRESS", runningA.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, runningA.GetProperty("result").ValueKind);
         Assert.True(runningA.TryGetProperty("progress", out JsonElement progress), runningA.ToString());
-        Assert.Equal(["rows", "bytes", "chunks"], progress.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["rows", "bytes", "chunks", "phase"], progress.EnumerateObject().Select(p => p.Name));
         JsonElement waitingB = await GetAsync(server, b);
         Assert.Equal("SCHEDULED", waitingB.GetProperty("status").GetString());
         Assert.False(waitingB.TryGetProperty("progress", out _));

@@ -251,7 +251,7 @@ internal static class ScaleRun
     private static long FreeBytes(string path) => new DriveInfo(Path.GetFullPath(path)).AvailableFreeSpace;
 
     /// <summary>Reads the ledger once so every run of it starts from the same (cached) state.</summary>
-    private static void WarmPageCache(string path)
+    internal static void WarmPageCache(string path)
     {
         var buffer = new byte[1 << 20];
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
@@ -268,7 +268,7 @@ internal static class ScaleRun
         }
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -325,7 +325,7 @@ internal static class ScaleRun
         return md.ToString();
     }
 
-    private static string CpuModel()
+    internal static string CpuModel()
     {
         try
         {
@@ -375,7 +375,7 @@ internal static class ScaleRun
 
     private sealed record Result(long Rows, string Order, bool Ordered, TimeSpan Elapsed, TimeSpan Cpu, long PeakBytes, int Repeats);
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -391,7 +391,7 @@ internal static class ScaleRun
     /// The three ledgers of one size: ascending (as generated), descending and shuffled (the same lines, rewritten in
     /// that order from an index of line offsets). Each is written under a temporary name and renamed when complete.
     /// </summary>
-    private sealed record Ledgers(string Ascending, string Descending, string Shuffled)
+    internal sealed record Ledgers(string Ascending, string Descending, string Shuffled)
     {
         public static Ledgers Ensure(string data, long rows, int seed)
         {

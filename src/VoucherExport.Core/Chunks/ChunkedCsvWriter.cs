@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using VoucherExport.Csv;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
@@ -25,45 +24,38 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     /// <summary>256 KiB: large writes for files and uploads, small enough to stay in cache while being hashed.</summary>
     internal const int DefaultFlushThreshold = 256 * 1024;
 
-    /// <summary>One formatting thread: a host runs many exports at once, so an export takes one core unless asked for more.</summary>
+    /// <summary>
+    /// One formatting thread: the default of a writer built directly. Exports run through <see cref="ExportEngine"/> take
+    /// <see cref="AllCores"/> unless their request says otherwise.
+    /// </summary>
     public const int DefaultParallelism = 1;
 
     /// <summary>The most threads an export may ask for; each holds two batches of about 256 KiB.</summary>
     public const int MaxParallelism = 64;
 
-    private readonly IChunkSink _sink;
+    /// <summary>The machine's core count (within 1 and <see cref="MaxParallelism"/>): the default of requests, registries and the CLI.</summary>
+    public static int AllCores { get; } = Math.Clamp(Environment.ProcessorCount, 1, MaxParallelism);
+
     private readonly CsvRecordWriter _records;
     private readonly ReadOnlyMemory<byte> _preamble;
-    private readonly long _maxBytes;
-    private readonly long _maxRows;
     private readonly int _flushThreshold;
     private readonly StagingBuffer _staging;
-    private readonly IncrementalHash? _hash;
     private readonly ParallelChunkedCsvWriter? _parallel;
-    private readonly ChunkCompression _compression;
+
+    // With one thread: the chunk state, hashing, compression and publishing (the parallel writer holds its own).
+    private readonly ChunkSealer? _sealer;
 
     // With compression: the encoder of the open chunk and the compressed bytes waiting for the chunk writer.
     private readonly GzipChunkEncoder? _gzip;
     private readonly StagingBuffer? _compressed;
-    private readonly List<ChunkInfo> _completed = [];
 
     private State _state;
-    private bool _chunkOpen;
-    private IChunkWriter? _writer;
-    private long _chunkRows;
-    private long _chunkBytes;
-    private DateTimeOffset? _firstCreatedAt;
-    private DateTimeOffset? _lastCreatedAt;
 
     // A record formatted into the staging buffer that belongs to the next chunk; it waits there until the open one is committed.
     private bool _rotationPending;
     private int _pendingStart;
     private int _pendingLength;
     private DateTimeOffset _pendingCreatedAt;
-
-    private long _rows;
-    private long _bytes;
-    private int _chunks;
 
     /// <summary>
     /// Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>, on up to
@@ -110,20 +102,19 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             _parallel = new ParallelChunkedCsvWriter(sink, limits, records, parallelism, flushThreshold, checksums, bufferPool);
         }
 
-        _hash = checksums && _parallel is null ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        _compression = limits.Compression;
-        if (_parallel is null && _compression == ChunkCompression.Gzip)
+        else
         {
-            // The hash sees the compressed bytes as the encoder produces them: the manifest's sha256 is of the stored file.
-            _compressed = new StagingBuffer(initialBufferSize, bufferPool);
-            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash, bufferPool) { Target = _compressed };
+            _sealer = new ChunkSealer(sink, limits, records.Preamble, checksums, bufferPool);
+            _gzip = _sealer.Gzip;
+            if (_gzip is not null)
+            {
+                _compressed = new StagingBuffer(initialBufferSize, bufferPool);
+                _gzip.Target = _compressed;
+            }
         }
 
-        _sink = sink;
         _records = records;
         _preamble = records.Preamble;
-        _maxBytes = limits.MaxChunkBytes;
-        _maxRows = limits.MaxChunkRows ?? long.MaxValue;
         _flushThreshold = flushThreshold;
         _staging = new StagingBuffer(_parallel is null ? initialBufferSize : 1, bufferPool);
     }
@@ -137,7 +128,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     }
 
     /// <summary>Records written so far.</summary>
-    public long Rows => _parallel?.Rows ?? Volatile.Read(ref _rows);
+    public long Rows => _parallel?.Rows ?? _sealer!.Rows;
 
     /// <summary>
     /// With several threads: has the writer verify that the rows come in <paramref name="order"/> on the formatting
@@ -151,10 +142,10 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     }
 
     /// <summary>Bytes written so far, preambles included (stored bytes: compressed ones with compression).</summary>
-    public long Bytes => _parallel?.Bytes ?? Volatile.Read(ref _bytes);
+    public long Bytes => _parallel?.Bytes ?? _sealer!.Bytes;
 
     /// <summary>Chunks started so far.</summary>
-    public int Chunks => _parallel?.Chunks ?? Volatile.Read(ref _chunks);
+    public int Chunks => _parallel?.Chunks ?? _sealer!.Chunks;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> unless 1 ≤ <paramref name="parallelism"/> ≤ <see cref="MaxParallelism"/>.</summary>
     public static void ThrowIfBadParallelism(int parallelism)
@@ -208,7 +199,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
                 return chunks;
             }
 
-            if (!_chunkOpen)
+            if (!_sealer!.IsOpen)
             {
                 // Only an export without rows gets here: rotation always opens the next chunk with its first record.
                 _staging.ReplacePrefix(0, _preamble.Span);
@@ -219,7 +210,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             _staging.Clear();
             await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
             _state = State.Completed;
-            return _completed.ToArray();
+            return _sealer.Completed();
         }
         catch
         {
@@ -237,46 +228,25 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         }
 
         _state = State.Disposed;
-        IChunkWriter? writer = _writer;
-        _writer = null;
         try
         {
-            if (writer is not null)
+            // Discards an uncommitted chunk, then releases the encoder and the hash.
+            if (_sealer is not null)
             {
-                await writer.DisposeAsync().ConfigureAwait(false);
+                await _sealer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // The parallel body still holds its batches' buffers.
+            if (_parallel is not null)
+            {
+                await _parallel.DisposeAsync().ConfigureAwait(false);
             }
         }
         finally
         {
-            try
-            {
-                // Even when discarding the open chunk failed: the parallel body still holds its batches' buffers.
-                if (_parallel is not null)
-                {
-                    await _parallel.DisposeAsync().ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _gzip?.Dispose();
-                _compressed?.Dispose();
-                _staging.Dispose();
-                _hash?.Dispose();
-            }
+            _compressed?.Dispose();
+            _staging.Dispose();
         }
-    }
-
-    /// <summary>The lowercase hex SHA-256 of a chunk, resetting <paramref name="hash"/>; empty when checksums are off.</summary>
-    internal static string DigestOf(IncrementalHash? hash)
-    {
-        if (hash is null)
-        {
-            return string.Empty;
-        }
-
-        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        hash.GetHashAndReset(digest);
-        return Convert.ToHexStringLower(digest);
     }
 
     private ValueTask WriteParallelAsync(ReadOnlyMemory<VoucherTransaction> rows, CancellationToken cancellationToken)
@@ -368,13 +338,14 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             int start = _staging.Count;
             int length = _records.WriteRecord(_staging, row);
 
-            if (!_chunkOpen)
+            ChunkSealer sealer = _sealer!;
+            if (!sealer.IsOpen)
             {
                 // Nothing is staged while no chunk is open, so the record sits at the front; the preamble goes before it.
                 _staging.ReplacePrefix(0, _preamble.Span);
                 OpenChunk(_preamble.Length + length, rows: 1, row.CreatedAt);
             }
-            else if (_chunkRows >= _maxRows || (_gzip is null ? _chunkBytes + length > _maxBytes : !_gzip.Fits(start + length, _maxBytes)))
+            else if (!sealer.HasRowRoom || (_gzip is null ? !sealer.Fits(0, length) : !_gzip.Fits(start + length, sealer.MaxBytes)))
             {
                 // With compression, the staged bytes before the record are not in the encoder yet, hence start + length;
                 // RotateAsync measures the encoder and may still take the record into this chunk.
@@ -386,14 +357,8 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             }
             else
             {
-                _chunkRows++;
-                _chunkBytes += length;
-                _lastCreatedAt = row.CreatedAt;
-                Volatile.Write(ref _rows, _rows + 1);
-                if (_gzip is null)
-                {
-                    Volatile.Write(ref _bytes, _bytes + length);
-                }
+                sealer.Add(1, length, row.CreatedAt);
+                sealer.Count(1, _gzip is null ? length : 0);
             }
 
             if (_staging.Count >= _flushThreshold)
@@ -408,19 +373,18 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private async ValueTask RotateAsync(CancellationToken cancellationToken)
     {
         await FlushAsync(_pendingStart, cancellationToken).ConfigureAwait(false);
-        if (_gzip is not null && _chunkRows < _maxRows && _gzip.Pending > 0)
+        ChunkSealer sealer = _sealer!;
+        if (_gzip is not null && sealer.HasRowRoom && _gzip.Pending > 0)
         {
             // The bound said no; the exact size after a flush may still say yes.
             _gzip.Measure();
             await WriteCompressedAsync(cancellationToken).ConfigureAwait(false);
-            if (_gzip.Fits(_pendingLength, _maxBytes))
+            if (_gzip.Fits(_pendingLength, sealer.MaxBytes))
             {
                 _staging.ReplacePrefix(_pendingStart, []);
                 _rotationPending = false;
-                _chunkRows++;
-                _chunkBytes += _pendingLength;
-                _lastCreatedAt = _pendingCreatedAt;
-                Volatile.Write(ref _rows, _rows + 1);
+                sealer.Add(1, _pendingLength, _pendingCreatedAt);
+                sealer.Count(1, 0);
                 return;
             }
         }
@@ -433,23 +397,12 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         OpenChunk(_preamble.Length + _pendingLength, rows: 1, _pendingCreatedAt);
     }
 
+    /// <summary>Opens the next chunk with what is staged for it (the preamble is among the staged bytes, hashed when flushed).</summary>
     private void OpenChunk(long bytes, long rows, DateTimeOffset? createdAt)
     {
-        _chunkOpen = true;
-        _chunkRows = rows;
-        _chunkBytes = bytes;
-        _firstCreatedAt = createdAt;
-        _lastCreatedAt = createdAt;
-        Volatile.Write(ref _chunks, _chunks + 1);
-        Volatile.Write(ref _rows, _rows + rows);
-        if (_gzip is null)
-        {
-            Volatile.Write(ref _bytes, _bytes + bytes);
-        }
-        else
-        {
-            _gzip.Start();
-        }
+        _sealer!.Open(createdAt, rows, bytes);
+        _sealer.CountChunk();
+        _sealer.Count(rows, _gzip is null ? bytes : 0);
     }
 
     /// <summary>Hands the first <paramref name="count"/> staged bytes to the open chunk, starting it in the sink if needed.</summary>
@@ -468,9 +421,9 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             return;
         }
 
-        _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks), cancellationToken).ConfigureAwait(false);
-        _hash?.AppendData(data.Span);
-        await _writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        IChunkWriter writer = await _sealer!.WriterAsync(_sealer.Name, cancellationToken).ConfigureAwait(false);
+        _sealer.Hash(data.Span);
+        await writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands the compressed bytes produced so far to the open chunk (they are hashed as the encoder produces them).</summary>
@@ -481,40 +434,22 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             return;
         }
 
-        _writer ??= await _sink.CreateChunkAsync(ChunkInfo.NameFor(_chunks, _compression), cancellationToken).ConfigureAwait(false);
-        await _writer.WriteAsync(_compressed.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _bytes, _bytes + _compressed.Count);
+        IChunkWriter writer = await _sealer!.WriterAsync(_sealer.Name, cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(_compressed.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        _sealer.Count(0, _compressed.Count);
         _compressed.Clear();
     }
 
     private async ValueTask CommitChunkAsync(CancellationToken cancellationToken)
     {
-        string name = ChunkInfo.NameFor(_chunks, _compression);
-        long stored = _chunkBytes;
+        // Closing finishes the encoder (its last bytes wait in the compressed buffer) and takes the chunk's digest.
+        ChunkInfo chunk = _sealer!.Close();
         if (_gzip is not null)
         {
-            stored = _gzip.Finish();
             await WriteCompressedAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _writer ??= await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
-        await _writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-        IChunkWriter committed = _writer;
-        _writer = null;
-        await committed.DisposeAsync().ConfigureAwait(false);
-
-        _completed.Add(new ChunkInfo(
-            name,
-            _chunkRows,
-            stored,
-            DigestOf(_hash),
-            _firstCreatedAt,
-            _lastCreatedAt,
-            Oversize: stored > _maxBytes)
-        {
-            UncompressedBytes = _gzip is null ? null : _chunkBytes,
-        });
-        _chunkOpen = false;
+        await _sealer.CommitAsync(chunk, cancellationToken).ConfigureAwait(false);
     }
 
     private void ThrowIfNotWriting()

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Threading.Tasks.Sources;
 using VoucherExport.Csv;
 using VoucherExport.Ordering;
@@ -43,16 +42,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     /// <summary>The fewest batches in flight, whatever the thread count (see <see cref="WindowFor"/>).</summary>
     internal const int MinWindow = 16;
 
-    private readonly IChunkSink _sink;
     private readonly ReadOnlyMemory<byte> _preamble;
-    private readonly long _maxBytes;
-    private readonly long _maxRows;
     private readonly int _maxWorkers;
     private readonly int _batchBytes;
     private readonly CsvRecordWriter _callerRecords;
     private readonly FormatBatch[] _batches;
     private readonly Stack<CsvRecordWriter> _idleWriters = new();
-    private readonly List<ChunkInfo> _completed = [];
     private readonly Lock _lock = new();
 
     // Shared between the threads, under _lock.
@@ -66,17 +61,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private bool _awaitingIdle;
     private ManualResetValueTaskSourceCore<bool> _signal;
 
-    // The chunk being sealed: only the thread holding the seal token touches these.
-    private readonly IncrementalHash? _hash;
-    private readonly ChunkCompression _compression;
+    // The chunk sealer: its seal side is touched only by the thread holding the seal token, its publish side only by
+    // the calling thread.
+    private readonly ChunkSealer _sealer;
     private readonly GzipChunkEncoder? _gzip;
     private int _compressedWritten;
-    private bool _chunkOpen;
-    private int _chunkIndex;
-    private long _chunkRows;
-    private long _chunkBytes;
-    private DateTimeOffset? _firstCreatedAt;
-    private DateTimeOffset? _lastCreatedAt;
     private bool _sealFailed;
 
     // Set before the first write when the writer verifies the source's declared order (see VerifyOrder).
@@ -88,27 +77,16 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private long _written;
     private FormatBatch? _filling;
     private int _batchRows = InitialBatchRows;
-    private IChunkWriter? _writer;
-    private long _rows;
-    private long _bytes;
-    private int _chunks;
 
     public ParallelChunkedCsvWriter(
         IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums, ArrayPool<byte> pool)
     {
-        _sink = sink;
         _preamble = records.Preamble;
-        _maxBytes = limits.MaxChunkBytes;
-        _maxRows = limits.MaxChunkRows ?? long.MaxValue;
         _maxWorkers = parallelism - 1;
         _batchBytes = batchBytes;
-        _hash = checksums ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        _compression = limits.Compression;
-        if (_compression == ChunkCompression.Gzip)
-        {
-            // Compression is sequential, so it happens while sealing, in order, on whichever thread holds the token.
-            _gzip = new GzipChunkEncoder(limits.CompressionLevel, _hash, pool);
-        }
+        // Hashing and compression are sequential, so they happen while sealing, in order, on whichever thread holds the token.
+        _sealer = new ChunkSealer(sink, limits, records.Preamble, checksums, pool);
+        _gzip = _sealer.Gzip;
 
         // The record writer caches the last date, so each thread that formats gets its own.
         _callerRecords = records;
@@ -125,13 +103,13 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     }
 
     /// <summary>Records written so far.</summary>
-    public long Rows => Volatile.Read(ref _rows);
+    public long Rows => _sealer.Rows;
 
     /// <summary>Bytes written so far, preambles included (stored bytes: compressed ones with compression).</summary>
-    public long Bytes => Volatile.Read(ref _bytes);
+    public long Bytes => _sealer.Bytes;
 
     /// <summary>Chunks started so far.</summary>
-    public int Chunks => Volatile.Read(ref _chunks);
+    public int Chunks => _sealer.Chunks;
 
     /// <summary>
     /// Batches in flight: one being filled, one being written, two per thread so none waits for another while that one
@@ -198,7 +176,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             _gzip.Target = tail;
         }
 
-        if (!_chunkOpen)
+        if (!_sealer.IsOpen)
         {
             // Only an export without rows gets here: it still gets one chunk holding the preamble, so it is a valid CSV.
             string name = OpenChunk(createdAt: null);
@@ -209,12 +187,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         if (tail is { WrittenCount: > 0 })
         {
             // The end of the gzip member: the last block and the trailer.
-            await _writer!.WriteAsync(tail.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _bytes, _bytes + tail.WrittenCount);
+            await _sealer.Publishing!.WriteAsync(tail.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            _sealer.Count(0, tail.WrittenCount);
         }
 
-        await CommitAsync(closing, cancellationToken).ConfigureAwait(false);
-        return _completed.ToArray();
+        await _sealer.CommitAsync(closing, cancellationToken).ConfigureAwait(false);
+        return _sealer.Completed();
     }
 
     /// <summary>Stops the workers, waits until none touches a buffer, then discards an uncommitted chunk and returns the buffers.</summary>
@@ -237,24 +215,17 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             await new ValueTask(this, _signal.Version).ConfigureAwait(false);
         }
 
-        IChunkWriter? writer = _writer;
-        _writer = null;
         try
         {
-            if (writer is not null)
-            {
-                await writer.DisposeAsync().ConfigureAwait(false);
-            }
+            // Discards an uncommitted chunk, then releases the encoder and the hash.
+            await _sealer.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
-            _gzip?.Dispose();
             foreach (FormatBatch batch in _batches)
             {
                 batch.Dispose();
             }
-
-            _hash?.Dispose();
         }
     }
 
@@ -630,12 +601,10 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
 
         // Most batches land whole in the open chunk: one check instead of one per record.
-        if (_chunkOpen && _chunkBytes + records.Length <= _maxBytes && _chunkRows + count <= _maxRows)
+        if (_sealer.IsOpen && _sealer.Fits(count, records.Length))
         {
             AddWrite(batch, 0, records.Length, count);
-            _chunkRows += count;
-            _chunkBytes += records.Length;
-            _lastCreatedAt = rows[count - 1].CreatedAt;
+            _sealer.Add(count, records.Length, rows[count - 1].CreatedAt);
             return;
         }
 
@@ -647,11 +616,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         {
             int length = ends[i] - recordStart;
             DateTimeOffset createdAt = rows[i].CreatedAt;
-            if (!_chunkOpen)
+            if (!_sealer.IsOpen)
             {
                 batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
             }
-            else if (_chunkBytes + length > _maxBytes || _chunkRows >= _maxRows)
+            else if (!_sealer.HasRowRoom || !_sealer.Fits(0, length))
             {
                 AddWrite(batch, segmentStart, recordStart, segmentRows);
                 batch.Steps.Add(new PublishStep(PublishStepKind.Commit, 0, 0, 0, null, CloseChunk()));
@@ -660,9 +629,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 segmentRows = 0;
             }
 
-            _chunkRows++;
-            _chunkBytes += length;
-            _lastCreatedAt = createdAt;
+            _sealer.Add(1, length, createdAt);
             segmentRows++;
             recordStart = ends[i];
         }
@@ -709,12 +676,10 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         gzip.Target = batch.Compressed;
         _compressedWritten = 0;
 
-        if (_chunkOpen && _chunkRows + count <= _maxRows && gzip.Fits(records.Length, _maxBytes))
+        if (_sealer.IsOpen && _sealer.ChunkRows + count <= _sealer.MaxRows && gzip.Fits(records.Length, _sealer.MaxBytes))
         {
             gzip.Write(records);
-            _chunkRows += count;
-            _chunkBytes += records.Length;
-            _lastCreatedAt = rows[count - 1].CreatedAt;
+            _sealer.Add(count, records.Length, rows[count - 1].CreatedAt);
             AddCompressedWrite(batch, count);
             return;
         }
@@ -727,19 +692,19 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         {
             int length = ends[i] - recordStart;
             DateTimeOffset createdAt = rows[i].CreatedAt;
-            if (!_chunkOpen)
+            if (!_sealer.IsOpen)
             {
                 batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
             }
-            else if (_chunkRows >= _maxRows || !gzip.Fits(recordStart - unfed + length, _maxBytes))
+            else if (!_sealer.HasRowRoom || !gzip.Fits(recordStart - unfed + length, _sealer.MaxBytes))
             {
                 gzip.Write(records[unfed..recordStart]);
                 unfed = recordStart;
                 bool fits = false;
-                if (_chunkRows < _maxRows && gzip.Pending > 0)
+                if (_sealer.HasRowRoom && gzip.Pending > 0)
                 {
                     gzip.Measure();
-                    fits = gzip.Fits(length, _maxBytes);
+                    fits = gzip.Fits(length, _sealer.MaxBytes);
                 }
 
                 if (!fits)
@@ -752,9 +717,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 }
             }
 
-            _chunkRows++;
-            _chunkBytes += length;
-            _lastCreatedAt = createdAt;
+            _sealer.Add(1, length, createdAt);
             stepRows++;
             recordStart = ends[i];
         }
@@ -778,7 +741,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     {
         if (end > start)
         {
-            _hash?.AppendData(batch.Records.Span[start..end]);
+            _sealer.Hash(batch.Records.Span[start..end]);
             batch.Steps.Add(new PublishStep(PublishStepKind.Write, start, end, rows, null, null));
         }
     }
@@ -786,43 +749,22 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     /// <summary>Starts a chunk in the seal state, its preamble hashed; returns its name.</summary>
     private string OpenChunk(DateTimeOffset? createdAt)
     {
-        _chunkIndex++;
-        _chunkOpen = true;
-        _chunkRows = 0;
-        _chunkBytes = _preamble.Length;
-        _firstCreatedAt = createdAt;
-        _lastCreatedAt = createdAt;
+        string name = _sealer.Open(createdAt, rows: 0, bytes: _preamble.Length);
         if (_gzip is null)
         {
-            _hash?.AppendData(_preamble.Span);
+            _sealer.Hash(_preamble.Span);
         }
         else
         {
             // The preamble is the start of the compressed stream; the open step writes nothing of its own.
-            _gzip.Start();
             _gzip.Write(_preamble.Span);
         }
 
-        return ChunkInfo.NameFor(_chunkIndex, _compression);
+        return name;
     }
 
     /// <summary>Ends the chunk in the seal state; returns it as the manifest will list it.</summary>
-    private ChunkInfo CloseChunk()
-    {
-        _chunkOpen = false;
-        long stored = _gzip?.Finish() ?? _chunkBytes;
-        return new ChunkInfo(
-            ChunkInfo.NameFor(_chunkIndex, _compression),
-            _chunkRows,
-            stored,
-            ChunkedCsvWriter.DigestOf(_hash),
-            _firstCreatedAt,
-            _lastCreatedAt,
-            Oversize: stored > _maxBytes)
-        {
-            UncompressedBytes = _gzip is null ? null : _chunkBytes,
-        };
-    }
+    private ChunkInfo CloseChunk() => _sealer.Close();
 
     /// <summary>Writes a sealed batch: its steps, in order. Raises the error that stopped its formatting, if any.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -847,12 +789,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                     break;
                 case PublishStepKind.Write:
                     ReadOnlyMemory<byte> bytes = _gzip is null ? batch.Records : batch.Compressed.WrittenMemory;
-                    await _writer!.WriteAsync(bytes[step.Start..step.End], cancellationToken).ConfigureAwait(false);
-                    Volatile.Write(ref _rows, _rows + step.Rows);
-                    Volatile.Write(ref _bytes, _bytes + (step.End - step.Start));
+                    await _sealer.Publishing!.WriteAsync(bytes[step.Start..step.End], cancellationToken).ConfigureAwait(false);
+                    _sealer.Count(step.Rows, step.End - step.Start);
                     break;
                 default:
-                    await CommitAsync(step.Chunk!, cancellationToken).ConfigureAwait(false);
+                    await _sealer.CommitAsync(step.Chunk!, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -860,21 +801,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
     private async ValueTask OpenAsync(string name, CancellationToken cancellationToken)
     {
-        _writer = await _sink.CreateChunkAsync(name, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _chunks, _chunks + 1);
+        IChunkWriter writer = await _sealer.WriterAsync(name, cancellationToken).ConfigureAwait(false);
+        _sealer.CountChunk();
         if (_gzip is null)
         {
-            await _writer.WriteAsync(_preamble, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _bytes, _bytes + _preamble.Length);
+            await writer.WriteAsync(_preamble, cancellationToken).ConfigureAwait(false);
+            _sealer.Count(0, _preamble.Length);
         }
-    }
-
-    private async ValueTask CommitAsync(ChunkInfo chunk, CancellationToken cancellationToken)
-    {
-        IChunkWriter writer = _writer!;
-        await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-        _writer = null;
-        await writer.DisposeAsync().ConfigureAwait(false);
-        _completed.Add(chunk);
     }
 }

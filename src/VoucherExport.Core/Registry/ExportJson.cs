@@ -48,6 +48,7 @@ public static class ExportJson
             writer.WriteNumber("rows", progress.Rows);
             writer.WriteNumber("bytes", progress.Bytes);
             writer.WriteNumber("chunks", progress.Chunks);
+            writer.WriteString("phase", PhaseName(progress.Phase));
             writer.WriteEndObject();
         }
 
@@ -194,4 +195,13 @@ public static class ExportJson
             writer.WriteNull(name);
         }
     }
+
+    /// <summary>The JSON name of <paramref name="phase"/> (<c>reading</c>, <c>sorting</c>, <c>merging</c>, <c>writing</c>).</summary>
+    public static string PhaseName(ExportPhase phase) => phase switch
+    {
+        ExportPhase.Reading => "reading",
+        ExportPhase.Sorting => "sorting",
+        ExportPhase.Merging => "merging",
+        _ => "writing",
+    };
 }

@@ -39,7 +39,10 @@ internal static class ExportJsonReader
                 Progress = new ExportProgress(
                     Int64(progress, "rows", "export.progress"),
                     Int64(progress, "bytes", "export.progress"),
-                    checked((int)Int64(progress, "chunks", "export.progress"))),
+                    checked((int)Int64(progress, "chunks", "export.progress")))
+                {
+                    Phase = Phase(progress),
+                },
             };
         }
 
@@ -170,5 +173,24 @@ internal static class ExportJsonReader
         {
             throw new FormatException($"{path}: expected {(kind == JsonValueKind.Object ? "an object" : "an array")}");
         }
+    }
+
+    /// <summary>The optional <c>progress.phase</c>; exports stored before it existed read as <c>writing</c>.</summary>
+    private static ExportPhase Phase(JsonElement progress)
+    {
+        if (!progress.TryGetProperty("phase", out JsonElement phase) || phase.ValueKind == JsonValueKind.Null)
+        {
+            return ExportPhase.Writing;
+        }
+
+        Expect(phase, JsonValueKind.String, "export.progress.phase");
+        return phase.GetString() switch
+        {
+            "reading" => ExportPhase.Reading,
+            "sorting" => ExportPhase.Sorting,
+            "merging" => ExportPhase.Merging,
+            "writing" => ExportPhase.Writing,
+            var other => throw new FormatException($"export.progress.phase: '{other}' is not reading, sorting, merging or writing"),
+        };
     }
 }

@@ -14,10 +14,11 @@ public sealed record ExportRegistryOptions
     public int MaxConcurrentExports { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>
-    /// Threads one export may use to format and hash (<see cref="ExportRequest.Parallelism"/>); default
-    /// <see cref="ChunkedCsvWriter.DefaultParallelism"/>.
+    /// Threads each export may use (<see cref="ExportRequest.Parallelism"/>); default all cores
+    /// (<see cref="ChunkedCsvWriter.AllCores"/>), so a lone export is not held to one core. Exports running at once share
+    /// the thread pool, so the default needs no division by <see cref="MaxConcurrentExports"/>.
     /// </summary>
-    public int Parallelism { get; init; } = ChunkedCsvWriter.DefaultParallelism;
+    public int Parallelism { get; init; } = ChunkedCsvWriter.AllCores;
 
     /// <summary>The CSV dialect of exports that do not name one.</summary>
     public CsvFormat Csv { get; init; } = CsvFormat.Default;

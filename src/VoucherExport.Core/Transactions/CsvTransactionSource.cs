@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using CommunityToolkit.HighPerformance.Buffers;
 using Sylvan.Data.Csv;
 using VoucherExport.Parameters;
 
@@ -18,11 +19,16 @@ namespace VoucherExport.Transactions;
 /// <see cref="MalformedRowPolicy.Skip"/> a record with a bad cell, the wrong number of fields or invalid UTF-8 is skipped and
 /// counted in <see cref="TransactionQuery.SkippedRows"/>; a bad header, an unterminated quote or a record over
 /// <see cref="CsvSourceOptions.MaxRecordChars"/> still fails, since the reader cannot find where the next record starts.
+/// Read with <see cref="TransactionQuery.Parallelism"/> above 1, the reading and decoding run on a thread of their own,
+/// a few batches ahead of the caller, with the same batches and errors.
 /// </remarks>
 public sealed class CsvTransactionSource : ITransactionSource
 {
     // The delimiter is detected from the header, which this many bytes are expected to hold.
     private const int HeaderScanBytes = 64 * 1024;
+
+    // Batches read ahead of the writer with more than one thread: enough to ride out an uneven record, few enough to stay in cache.
+    private const int ReadAheadBatches = 4;
 
     private static readonly char[] s_delimiters = [',', ';', '\t', '|'];
 
@@ -69,11 +75,15 @@ public sealed class CsvTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadBatchesAsync(query.SkippedRows, cancellationToken);
+
+        // With more than one thread the CSV reader and the record decoding run on a thread of their own, ahead of the writer.
+        return query.Parallelism > 1
+            ? BatchReadAhead.ReadAsync(ReadBatchesAsync(query.SkippedRows, query.ReadProgress, CancellationToken.None), ReadAheadBatches, cancellationToken)
+            : ReadBatchesAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        SkippedRowCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
+        SkippedRowCounter skipped, SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Stream stream = await _open(cancellationToken).ConfigureAwait(false);
@@ -92,7 +102,8 @@ public sealed class CsvTransactionSource : ITransactionSource
                 stream = await _open(cancellationToken).ConfigureAwait(false);
             }
 
-            var checkedStream = new Utf8LineCheck(stream);
+            JsonLinesTransactionSource.StartProgress(stream, read);
+            var checkedStream = new Utf8LineCheck(stream, read);
             // Invalid bytes decode to U+FFFD; the check names their line, so the decoder itself never throws. The encoding's
             // preamble is the UTF-8 BOM, which the reader then skips; other BOMs are not UTF-8 and fail on line 1.
             var text = new StreamReader(
@@ -130,6 +141,7 @@ public sealed class CsvTransactionSource : ITransactionSource
                 }
 
                 int[] ordinals = MapColumns(csv);
+                var strings = SharedStrings.ForOneRead();
                 bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
                 var batch = new VoucherTransaction[_options.BatchSize];
                 int count = 0;
@@ -168,7 +180,7 @@ public sealed class CsvTransactionSource : ITransactionSource
                     {
                         try
                         {
-                            batch[count] = ReadRecord(csv, ordinals, recordLine);
+                            batch[count] = ReadRecord(csv, ordinals, recordLine, strings);
                         }
                         catch (LedgerFormatException ex)
                         {
@@ -348,7 +360,7 @@ public sealed class CsvTransactionSource : ITransactionSource
         return ordinals;
     }
 
-    private VoucherTransaction ReadRecord(CsvDataReader csv, int[] ordinals, long line)
+    private VoucherTransaction ReadRecord(CsvDataReader csv, int[] ordinals, long line, StringPool strings)
     {
         if (csv.RowFieldCount != csv.FieldCount)
         {
@@ -359,12 +371,13 @@ public sealed class CsvTransactionSource : ITransactionSource
         return new VoucherTransaction
         {
             Id = Required(csv, ordinals, TransactionField.Id, line),
-            Type = Required(csv, ordinals, TransactionField.Type, line),
+            Type = Shared(csv, ordinals[(int)TransactionField.Type], strings)
+                ?? throw CellError(csv, ordinals[(int)TransactionField.Type], line, "must not be empty"),
             SourceId = Text(csv, ordinals[(int)TransactionField.SourceId]),
-            VoucherId = Text(csv, ordinals[(int)TransactionField.VoucherId]),
-            CampaignId = Text(csv, ordinals[(int)TransactionField.CampaignId]),
-            Source = Text(csv, ordinals[(int)TransactionField.Source]),
-            Reason = Text(csv, ordinals[(int)TransactionField.Reason]),
+            VoucherId = Shared(csv, ordinals[(int)TransactionField.VoucherId], strings),
+            CampaignId = Shared(csv, ordinals[(int)TransactionField.CampaignId], strings),
+            Source = Shared(csv, ordinals[(int)TransactionField.Source], strings),
+            Reason = Shared(csv, ordinals[(int)TransactionField.Reason], strings),
             RelatedTransactionId = Text(csv, ordinals[(int)TransactionField.RelatedTransactionId]),
             CreatedAt = CreatedAt(csv, ordinals[(int)TransactionField.CreatedAt], line),
             Amount = Integer(csv, ordinals[(int)TransactionField.Amount], line),
@@ -375,6 +388,18 @@ public sealed class CsvTransactionSource : ITransactionSource
 
     private static string? Text(CsvDataReader csv, int ordinal)
         => ordinal < 0 || csv.GetFieldSpan(ordinal).IsEmpty ? null : csv.GetString(ordinal);
+
+    /// <summary>A cell that repeats across a ledger: taken from <paramref name="strings"/> when short, null when empty.</summary>
+    private static string? Shared(CsvDataReader csv, int ordinal, StringPool strings)
+    {
+        if (ordinal < 0)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<char> cell = csv.GetFieldSpan(ordinal);
+        return cell.IsEmpty ? null : cell.Length <= SharedStrings.MaxBytes ? strings.GetOrAdd(cell) : csv.GetString(ordinal);
+    }
 
     private string Required(CsvDataReader csv, int[] ordinals, TransactionField field, long line)
         => Text(csv, ordinals[(int)field]) ?? throw CellError(csv, ordinals[(int)field], line, "must not be empty");

@@ -17,12 +17,13 @@ internal sealed class DemoLedgerSource(DemoLedger ledger, int batchSize) : ITran
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadBatchesAsync(cancellationToken);
+        return ReadBatchesAsync(query.ReadProgress, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        read.Start(ledger.Rows, ProgressUnit.Rows);
         DemoLedgerGenerator generator = ledger.CreateGenerator();
         var batch = new VoucherTransaction[(int)Math.Min(batchSize, Math.Max(ledger.Rows, 1))];
         for (long done = 0; done < ledger.Rows;)
@@ -35,6 +36,7 @@ internal sealed class DemoLedgerSource(DemoLedger ledger, int batchSize) : ITran
             }
 
             done += count;
+            read.Add(count);
             yield return batch.AsMemory(0, count);
         }
     }

@@ -34,15 +34,17 @@ public sealed class InMemoryTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadBatchesAsync(cancellationToken);
+        return ReadBatchesAsync(query.ReadProgress, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        read.Start(_rows.Length, ProgressUnit.Rows);
         for (int offset = 0; offset < _rows.Length; offset += _batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            read.Add(Math.Min(_batchSize, _rows.Length - offset));
             yield return new ReadOnlyMemory<VoucherTransaction>(_rows, offset, Math.Min(_batchSize, _rows.Length - offset));
         }
     }

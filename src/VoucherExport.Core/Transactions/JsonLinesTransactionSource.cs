@@ -1,11 +1,14 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
 /// <summary>A JSON Lines ledger: one Voucherify transaction object a line, read with the UTF-8 JSON reader.</summary>
 /// <remarks>
-/// Lines end with LF or CRLF; blank lines are skipped; line numbers in errors are physical lines.
+/// Lines end with LF or CRLF; blank lines are skipped; line numbers in errors are physical lines. Read with
+/// <see cref="TransactionQuery.Parallelism"/> above 1, lines are parsed in blocks on the thread pool while the caller
+/// writes, with the same rows, batches and errors as on one thread.
 /// Only one batch and one read buffer are held, whatever the size of the file; the buffer never grows past
 /// <see cref="JsonLinesSourceOptions.MaxLineBytes"/>. A malformed line fails the read, naming the line, or is skipped and
 /// counted in <see cref="TransactionQuery.SkippedRows"/> under <see cref="MalformedRowPolicy.Skip"/>.
@@ -42,6 +45,12 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     /// <summary>The longest line accepted (from the options); tests shrink it to reach the too-long error cheaply.</summary>
     internal int MaxLineBytes { get; init; }
 
+    /// <summary>The bytes of lines parsed together when reading on several threads; tests shrink it so that reads make many blocks.</summary>
+    internal int BlockBytes { get; init; } = JsonLinesParallelReader.DefaultBlockBytes;
+
+    /// <summary>The most lines parsed together when reading on several threads.</summary>
+    internal int BlockLines { get; init; } = JsonLinesParallelReader.DefaultBlockLines;
+
     /// <inheritdoc />
     public SourcePushdown Plan(TransactionQuery query)
     {
@@ -53,23 +62,33 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadBatchesAsync(query.SkippedRows, cancellationToken);
+        if (query.Parallelism > 1)
+        {
+            // Parsing is most of the cost of a JSON Lines export: it gets the threads, the caller only takes rows in order.
+            return new JsonLinesParallelReader(
+                _open, _name, _options, ReadBufferBytes, MaxLineBytes, BlockBytes, BlockLines, query.Parallelism)
+                .ReadAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
+        }
+
+        return ReadBatchesAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        SkippedRowCounter skipped, [EnumeratorCancellation] CancellationToken cancellationToken)
+        SkippedRowCounter skipped, SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Stream stream = await _open(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
+            StartProgress(stream, read);
             bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
             using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, skipLongLines: skip, _options.BufferPool);
             var batch = new VoucherTransaction[_options.BatchSize];
+            var strings = SharedStrings.ForOneRead();
             int count = 0;
             while (true)
             {
-                count = FillBatch(lines, batch, count, skip ? skipped : null);
+                count = FillBatch(lines, batch, count, skip ? skipped : null, strings);
                 if (count == batch.Length)
                 {
                     yield return batch;
@@ -82,7 +101,9 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
                 }
                 else
                 {
-                    lines.Advance(await stream.ReadAsync(lines.GetMemory(), cancellationToken).ConfigureAwait(false));
+                    int bytes = await stream.ReadAsync(lines.GetMemory(), cancellationToken).ConfigureAwait(false);
+                    lines.Advance(bytes);
+                    read.Add(bytes);
                 }
             }
 
@@ -94,7 +115,7 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     }
 
     /// <summary>Parses complete lines into the batch; <paramref name="skipped"/> is null when a bad line must fail the read.</summary>
-    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count, SkippedRowCounter? skipped)
+    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count, SkippedRowCounter? skipped, StringPool strings)
     {
         while (count < batch.Length && lines.TryReadLine(out ReadOnlySpan<byte> line))
         {
@@ -111,7 +132,7 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
 
             try
             {
-                batch[count] = TransactionJson.Parse(line);
+                batch[count] = TransactionJson.Parse(line, strings);
             }
             catch (FormatException ex)
             {
@@ -129,6 +150,15 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
         }
 
         return count;
+    }
+
+    /// <summary>A stream that knows its length (a file) gives the read its total in bytes.</summary>
+    internal static void StartProgress(Stream stream, SourceReadProgress read)
+    {
+        if (stream.CanSeek)
+        {
+            read.Start(stream.Length, ProgressUnit.Bytes);
+        }
     }
 
     private static Func<CancellationToken, ValueTask<Stream>> OpenFile(string path)

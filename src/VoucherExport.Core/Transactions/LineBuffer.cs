@@ -102,8 +102,11 @@ internal sealed class LineBuffer : IDisposable
     }
 
     /// <summary>The error for a line over the limit, as thrown when long lines are not skipped.</summary>
-    public LedgerFormatException TooLong(long line)
-        => new(_source, line, $"the line is longer than {_maxLineBytes} bytes (the line limit); nothing past the limit was read into memory");
+    public LedgerFormatException TooLong(long line) => TooLong(_source, line, _maxLineBytes);
+
+    /// <summary>The error for line <paramref name="line"/> of <paramref name="source"/> over <paramref name="maxLineBytes"/>.</summary>
+    public static LedgerFormatException TooLong(string source, long line, int maxLineBytes)
+        => new(source, line, $"the line is longer than {maxLineBytes} bytes (the line limit); nothing past the limit was read into memory");
 
     private bool TrySkipRestOfLongLine(ReadOnlySpan<byte> pending, out ReadOnlySpan<byte> line)
     {

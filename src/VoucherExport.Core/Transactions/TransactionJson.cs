@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -41,7 +43,14 @@ public static class TransactionJson
     /// a known key given twice is an error. Any <c>type</c> text is accepted, not only the names of
     /// <see cref="TransactionTypes"/>, because ledgers gain types over time and an export must not drop rows for it.
     /// </remarks>
-    public static VoucherTransaction Parse(ReadOnlySpan<byte> utf8Json)
+    public static VoucherTransaction Parse(ReadOnlySpan<byte> utf8Json) => Parse(utf8Json, strings: null);
+
+    /// <summary>
+    /// <see cref="Parse(ReadOnlySpan{byte})"/>, taking the texts that repeat across a ledger (voucher and campaign ids,
+    /// unknown sources and types, short reasons) from <paramref name="strings"/>, so a row shares them instead of
+    /// allocating its own copy.
+    /// </summary>
+    internal static VoucherTransaction Parse(ReadOnlySpan<byte> utf8Json, StringPool? strings)
     {
         // The reader only checks UTF-8 inside strings it decodes; details are copied raw, so check the whole line.
         if (!Utf8.IsValid(utf8Json))
@@ -51,7 +60,7 @@ public static class TransactionJson
 
         try
         {
-            return ParseObject(utf8Json);
+            return ParseObject(utf8Json, strings);
         }
         catch (JsonException ex)
         {
@@ -94,7 +103,7 @@ public static class TransactionJson
         writer.WriteEndObject();
     }
 
-    private static VoucherTransaction ParseObject(ReadOnlySpan<byte> json)
+    private static VoucherTransaction ParseObject(ReadOnlySpan<byte> json, StringPool? strings)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -128,22 +137,22 @@ public static class TransactionJson
                     sourceId = ReadText(ref reader, "source_id");
                     break;
                 case Property.VoucherId:
-                    voucherId = ReadText(ref reader, "voucher_id");
+                    voucherId = ReadSharedText(ref reader, "voucher_id", strings);
                     break;
                 case Property.CampaignId:
-                    campaignId = ReadText(ref reader, "campaign_id");
+                    campaignId = ReadSharedText(ref reader, "campaign_id", strings);
                     break;
                 case Property.Source:
                     source = reader.TokenType == JsonTokenType.String
-                        ? Known(ref reader, s_knownSources, s_knownSourcesUtf8)
+                        ? Known(ref reader, s_knownSources, s_knownSourcesUtf8, strings)
                         : ReadText(ref reader, "source");
                     break;
                 case Property.Reason:
-                    reason = ReadText(ref reader, "reason");
+                    reason = ReadSharedText(ref reader, "reason", strings);
                     break;
                 case Property.Type:
                     type = reader.TokenType == JsonTokenType.String
-                        ? Known(ref reader, s_knownTypes, s_knownTypesUtf8)
+                        ? Known(ref reader, s_knownTypes, s_knownTypesUtf8, strings)
                         : ReadRequiredText(ref reader, "type");
                     if (type.Length == 0)
                     {
@@ -287,7 +296,7 @@ public static class TransactionJson
         }
     }
 
-    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names)
+    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names, StringPool? strings)
     {
         if (!reader.ValueIsEscaped)
         {
@@ -299,10 +308,21 @@ public static class TransactionJson
                     return names[i];
                 }
             }
+
+            if (strings is not null && value.Length <= SharedStrings.MaxBytes)
+            {
+                return strings.GetOrAdd(value, Encoding.UTF8);
+            }
         }
 
         return Text(ref reader, "a property name");
     }
+
+    /// <summary>A string or null, taken from <paramref name="strings"/> when it is short and unescaped (the line is valid UTF-8).</summary>
+    private static string? ReadSharedText(ref Utf8JsonReader reader, string name, StringPool? strings)
+        => strings is not null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length <= SharedStrings.MaxBytes
+            ? strings.GetOrAdd(reader.ValueSpan, Encoding.UTF8)
+            : ReadText(ref reader, name);
 
     private static DateTimeOffset ReadCreatedAt(ref Utf8JsonReader reader)
     {

@@ -9,7 +9,7 @@ namespace VoucherExport.Transactions;
 /// decodes ahead of the record it returns, and so cannot tell which record a decoder error belongs to) can name the exact
 /// line, or skip exactly the records that hold such a line.
 /// </summary>
-internal sealed class Utf8LineCheck(Stream inner) : Stream
+internal sealed class Utf8LineCheck(Stream inner, SourceReadProgress? read = null) : Stream
 {
     private readonly Queue<long> _badLines = new();
     private readonly byte[] _carry = new byte[4];
@@ -47,16 +47,18 @@ internal sealed class Utf8LineCheck(Stream inner) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        int read = inner.Read(buffer);
-        Inspect(buffer[..read], final: read == 0);
-        return read;
+        int count = inner.Read(buffer);
+        Inspect(buffer[..count], final: count == 0);
+        read?.Add(count);
+        return count;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        int read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Inspect(buffer.Span[..read], final: read == 0);
-        return read;
+        int count = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        Inspect(buffer.Span[..count], final: count == 0);
+        read?.Add(count);
+        return count;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
 using VoucherExport.Parameters;
+using VoucherExport.Registry;
 using VoucherExport.Tests.Csv;
 using VoucherExport.Transactions;
 
@@ -121,5 +122,9 @@ public class ParallelChunkedCsvWriterTests
     }
 
     [Fact]
-    public void TheDefaultIsOneThread() => Assert.Equal(1, ExportRequest.For(ExportParameters.Default).Parallelism);
+    public void TheDefaultIsAllCores()
+    {
+        Assert.Equal(Math.Clamp(Environment.ProcessorCount, 1, ChunkedCsvWriter.MaxParallelism), ExportRequest.For(ExportParameters.Default).Parallelism);
+        Assert.Equal(ChunkedCsvWriter.AllCores, ExportRegistryOptions.Default.Parallelism);
+    }
 }

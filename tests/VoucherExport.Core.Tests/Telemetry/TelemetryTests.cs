@@ -110,6 +110,44 @@ public class TelemetryTests
         }
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task TheRegistryRunsEachExportWithItsParallelism(int? parallelism)
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var traces = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == VoucherExportTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(traces);
+        var options = parallelism is { } threads ? new ExportRegistryOptions { Parallelism = threads } : ExportRegistryOptions.Default;
+
+        string id;
+        await using (var registry = new ExportRegistry(
+            new InMemoryExportStore(), new InMemoryTransactionSource(Rows.Many(20)), new InMemoryChunkSinkFactory(), options))
+        {
+            id = (await registry.CreateAsync("app", ExportScope.All, ExportParameters.Default)).Id;
+            Assert.Equal(ExportStatus.Done, (await registry.WaitAsync("app", id))!.Status);
+        }
+
+        Activity export = Assert.Single(spans, s => s.OperationName == "voucher_export.export" && (string?)s.GetTagItem("export.id") == id);
+        Activity write = Assert.Single(spans, s => s.OperationName == "voucher_export.write" && s.ParentSpanId == export.SpanId);
+        Assert.Equal(parallelism ?? Math.Clamp(Environment.ProcessorCount, 1, ChunkedCsvWriter.MaxParallelism), write.GetTagItem("export.threads"));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public void AParallelismOutOfRangeIsRefusedByName(int parallelism)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ExportRegistryOptions { Parallelism = parallelism }.Validate());
+        Assert.Equal(nameof(ExportRegistryOptions.Parallelism), error.ParamName);
+    }
+
     private static async Task<string> RunAsync(ITransactionSource source)
     {
         await using var registry = new ExportRegistry(new InMemoryExportStore(), source, new InMemoryChunkSinkFactory());

@@ -1,0 +1,137 @@
+using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
+
+namespace VoucherExport.Transactions;
+
+/// <summary>
+/// A run of consecutive JSON Lines ledger lines copied out of the line buffer, parsed together by one thread-pool thread
+/// of a <see cref="JsonLinesParallelReader"/>: the lines back to back in one pooled buffer, each line's physical number,
+/// and after parsing the row (or the problem) of each line, which the reader hands on in line order.
+/// </summary>
+internal sealed class LineBlock
+{
+    private readonly ArrayPool<byte> _pool;
+    private byte[] _data;
+    private int[] _ends;
+    private long[] _lines;
+    private VoucherTransaction?[] _rows;
+    private int _used;
+
+    /// <summary>A block of at least <paramref name="bytes"/> bytes and at most <paramref name="maxLines"/> lines.</summary>
+    public LineBlock(int bytes, int maxLines, ArrayPool<byte> pool)
+    {
+        _pool = pool;
+        _data = pool.Rent(bytes);
+        _ends = ArrayPool<int>.Shared.Rent(maxLines);
+        _lines = ArrayPool<long>.Shared.Rent(maxLines);
+        _rows = ArrayPool<VoucherTransaction?>.Shared.Rent(maxLines);
+        MaxLines = maxLines;
+    }
+
+    /// <summary>The most lines the block takes.</summary>
+    public int MaxLines { get; }
+
+    /// <summary>Lines held, too-long ones (kept as a number only) included.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The parse of this block, started when the block is handed on; it never faults (problems are kept per line).</summary>
+    public Task Parsing { get; set; } = Task.CompletedTask;
+
+    /// <summary>The problems of the lines that gave no row, in line order; null when there were none.</summary>
+    public List<LedgerFormatException>? Problems { get; private set; }
+
+    /// <summary>The index of the line whose problem fails the read (when malformed rows are not skipped), or -1.</summary>
+    public int FailedAt { get; private set; } = -1;
+
+    /// <summary>Copies <paramref name="line"/> (physical number <paramref name="number"/>) in; false when it does not fit.</summary>
+    public bool TryAdd(ReadOnlySpan<byte> line, long number)
+    {
+        if (Count == MaxLines || line.Length > _data.Length - _used)
+        {
+            return false;
+        }
+
+        line.CopyTo(_data.AsSpan(_used));
+        _used += line.Length;
+        _ends[Count] = _used;
+        _lines[Count++] = number;
+        return true;
+    }
+
+    /// <summary>Records a line over the limit that is skipped (nothing of it is kept); false when the block is full.</summary>
+    public bool TryAddTooLong(long number)
+    {
+        if (Count == MaxLines)
+        {
+            return false;
+        }
+
+        _ends[Count] = _used;
+        _lines[Count++] = -number;
+        return true;
+    }
+
+    /// <summary>
+    /// Parses every line. A malformed line gets its problem in <see cref="Problems"/>; unless <paramref name="skip"/>,
+    /// the first one also stops the parse and sets <see cref="FailedAt"/>. Any other exception is kept as that line's
+    /// problem too, so the reader raises it in order. Repeating texts come from <paramref name="strings"/>.
+    /// </summary>
+    public void Parse(string source, int maxLineBytes, bool skip, StringPool strings)
+    {
+        int start = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            int end = _ends[i];
+            long number = _lines[i];
+            LedgerFormatException? problem = null;
+            if (number < 0)
+            {
+                problem = LineBuffer.TooLong(source, -number, maxLineBytes);
+            }
+            else
+            {
+                try
+                {
+                    _rows[i] = TransactionJson.Parse(_data.AsSpan(start, end - start), strings);
+                }
+                catch (FormatException ex)
+                {
+                    problem = new LedgerFormatException(source, number, ex.Message, ex);
+                }
+            }
+
+            start = end;
+            if (problem is not null)
+            {
+                (Problems ??= []).Add(problem);
+                if (!skip)
+                {
+                    FailedAt = i;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The row of line <paramref name="index"/>, or null when the line gave a problem instead.</summary>
+    public VoucherTransaction? Row(int index) => _rows[index];
+
+    /// <summary>Returns the buffers to their pools; the block is not used again.</summary>
+    public void Release()
+    {
+        if (_data.Length == 0)
+        {
+            return;
+        }
+
+        _pool.Return(_data);
+        ArrayPool<int>.Shared.Return(_ends);
+        ArrayPool<long>.Shared.Return(_lines);
+        ArrayPool<VoucherTransaction?>.Shared.Return(_rows, clearArray: true);
+        _data = [];
+        _ends = [];
+        _lines = [];
+        _rows = [];
+        Count = 0;
+    }
+}

@@ -1,0 +1,53 @@
+using VoucherExport.Cli;
+using VoucherExport.Tests.Support;
+
+namespace VoucherExport.Tests.Cli;
+
+/// <summary><c>--threads</c>: checked before anything is written, the same bytes whatever the count, shown in the help.</summary>
+public class ThreadsCliTests
+{
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65")]
+    public async Task AThreadCountOutOfRangeExitsTwoNamingItAndWritesNothing(string threads)
+    {
+        using var temp = new TempFolder();
+        string outDir = temp.File("out");
+        var (code, stdout, stderr) = await CliRun.Run(
+            ["export", "--source", "demo:10", "--threads", threads, "--out", outDir, "--quiet"]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"--threads: must be between 1 and 64, not {threads}", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any(), "nothing may be written under --out");
+    }
+
+    [Fact]
+    public async Task OneThreadAndFourThreadsWriteTheSameChunks()
+    {
+        using var temp = new TempFolder();
+        string one = temp.File("one"), four = temp.File("four");
+        foreach (var (threads, outDir) in new[] { ("1", one), ("4", four) })
+        {
+            var (code, _, stderr) = await CliRun.Run(
+                ["export", "--source", "demo:3000", "--threads", threads, "--max-chunk-bytes", "100000", "--out", outDir, "--quiet"]);
+            Assert.True(code == ExitCodes.Done, stderr);
+        }
+
+        string[] chunks = [.. Directory.EnumerateFiles(one, "part-*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+        string[] others = [.. Directory.EnumerateFiles(four, "part-*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+        Assert.True(chunks.Length > 1, "the limit must make several chunks");
+        Assert.Equal(chunks.Select(Path.GetFileName), others.Select(Path.GetFileName));
+        for (int i = 0; i < chunks.Length; i++)
+        {
+            Assert.Equal(File.ReadAllBytes(chunks[i]), File.ReadAllBytes(others[i]));
+        }
+    }
+
+    [Fact]
+    public async Task HelpShowsTheOption()
+    {
+        var (code, stdout, _) = await CliRun.Run(["export", "--help"]);
+        Assert.Equal(0, code);
+        Assert.Contains("--threads", stdout, StringComparison.Ordinal);
+    }
+}
