@@ -11,7 +11,9 @@ namespace VoucherExport.LoadTest;
 /// poll it until it is final, list, download the whole CSV and one chunk (half the time as a <c>Range</c>), delete it
 /// and see it gone; some iterations delete right after creating, cancelling the export wherever it is. Every finished
 /// export's bytes are compared with the engine's own output; anything unexpected is an error. Beside the clients, a
-/// monitor lists the exports to see how many run at once and how many wait.
+/// monitor lists the exports to see how many run at once and how many wait. With several servers (instances of one
+/// service), every request goes to the next one in turn, so an export is created on one, polled on others and
+/// downloaded through yet another.
 /// </summary>
 public sealed class LoadDriver
 {
@@ -24,34 +26,59 @@ public sealed class LoadDriver
     private const string Delete = "delete";
     private const string Gone = "get deleted";
     private const string Monitor = "monitor list";
+    private const string ExportLatency = "export (create to final)";
 
     private static readonly string[] ListOrders = ["created_at", "-created_at", "status", "-status"];
 
     private readonly HttpClient _http;
+    private readonly Uri[] _servers;
     private readonly LoadOptions _options;
     private readonly IReadOnlyList<ExportTemplate> _templates;
     private readonly LatencyRecorder _recorder = new();
     private long _created, _done, _cancelled, _rowsVerified, _bytesVerified, _monitorSamples;
     private int _maxInProgress, _maxScheduled;
+    private long _nextServer;
 
-    private LoadDriver(HttpClient http, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
+    private LoadDriver(HttpClient http, Uri[] servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
     {
         _http = http;
+        _servers = servers;
         _options = options;
         _templates = templates;
     }
 
     /// <summary>Runs the clients against <paramref name="server"/> for <see cref="LoadOptions.Duration"/> and returns what was seen.</summary>
-    public static async Task<LoadResult> RunAsync(Uri server, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
+    public static Task<LoadResult> RunAsync(Uri server, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
     {
         ArgumentNullException.ThrowIfNull(server);
+        return RunAsync([server], options, templates);
+    }
+
+    /// <summary>Runs the clients against the instances <paramref name="servers"/> of one service, each request to the next in turn.</summary>
+    public static async Task<LoadResult> RunAsync(IReadOnlyList<Uri> servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(templates);
+        ArgumentOutOfRangeException.ThrowIfZero(servers.Count);
         options.Validate();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, AutomaticDecompression = DecompressionMethods.None };
-        using var http = new HttpClient(handler) { BaseAddress = server, Timeout = options.Duration + options.Grace };
-        var driver = new LoadDriver(http, options, templates);
+        using var http = new HttpClient(handler) { Timeout = options.Duration + options.Grace };
+        var driver = new LoadDriver(http, [.. servers], options, templates);
         return await driver.RunAsync();
+    }
+
+    // The next instance in turn; a relative path goes to it, and so does a download URL that names one of the instances.
+    private Uri Route(string pathOrUrl)
+    {
+        Uri next = _servers[(int)((ulong)Interlocked.Increment(ref _nextServer) % (ulong)_servers.Length)];
+        if (!Uri.TryCreate(pathOrUrl, UriKind.Absolute, out Uri? absolute))
+        {
+            return new Uri(next, pathOrUrl);
+        }
+
+        bool ours = _servers.Any(s => s.Host == absolute.Host && s.Port == absolute.Port);
+        return ours ? new UriBuilder(absolute) { Host = next.Host, Port = next.Port }.Uri : absolute;
     }
 
     private async Task<LoadResult> RunAsync()
@@ -113,6 +140,7 @@ public sealed class LoadDriver
     private async Task IterationAsync(Random random, CancellationToken ct)
     {
         ExportTemplate template = _templates[random.Next(_templates.Count)];
+        long createdAt = Stopwatch.GetTimestamp();
         var (status, created) = await ApiAsync(Create, HttpMethod.Post, template.Path, template.Body, ct);
         if (status != 200 || Text(created, "status") != "SCHEDULED")
         {
@@ -133,6 +161,7 @@ public sealed class LoadDriver
             }
 
             JsonElement final = await PollUntilFinalAsync(id, ct);
+            _recorder.Record(ExportLatency, createdAt);
             if (Text(final, "status") != "DONE")
             {
                 _recorder.Error(Poll, $"{id} ({template.Kind} {template.Body}) ended {Text(final, "status")}: {final}");
@@ -335,7 +364,7 @@ public sealed class LoadDriver
 
     private async Task<(int Status, JsonElement Json)> ApiAsync(string operation, HttpMethod method, string path, string? body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, Route(path));
         request.Headers.Add("X-App-Id", _options.AppId);
         request.Headers.Add("X-App-Token", _options.AppToken);
         if (body is not null)
@@ -353,7 +382,7 @@ public sealed class LoadDriver
 
     private async Task<(int Status, byte[] Body, string? ContentRange)> DownloadAsync(string operation, string url, RangeHeaderValue? range, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Route(url));
         request.Headers.Range = range;
         long started = Stopwatch.GetTimestamp();
         using HttpResponseMessage response = await _http.SendAsync(request, ct);
