@@ -36,7 +36,7 @@ internal static class ServeCommand
             var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["urls"] = parse.GetValue(urls) };
             Add(settings, "Exports:DataFolder", parse.GetValue(data));
             string? ledgerText = parse.GetValue(ledger);
-            Add(settings, Hosting.PostgresConnectionString.IsPostgres(ledgerText) ? "Ledger:ConnectionString" : "Ledger:Path", ledgerText);
+            Add(settings, PostgreSql.PostgresConnectionUrl.IsPostgres(ledgerText) ? "Ledger:ConnectionString" : "Ledger:Path", ledgerText);
             Add(settings, "Registry:ConnectionString", parse.GetValue(registry));
             Add(settings, "Exports:Sink", parse.GetValue(sink));
             Add(settings, "Exports:Parallelism", parse.GetValue(threads)?.ToString(CultureInfo.InvariantCulture));

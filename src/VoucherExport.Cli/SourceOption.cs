@@ -1,5 +1,6 @@
 using VoucherExport.Hosting;
 using VoucherExport.Parameters;
+using VoucherExport.PostgreSql;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Cli;
@@ -14,7 +15,7 @@ internal static class SourceOption
         string source, string? vouchersPath, string? sourceOrder = null, bool skipMalformed = false)
     {
         bool demo = source.StartsWith("demo:", StringComparison.Ordinal);
-        bool database = PostgresConnectionString.IsPostgres(source);
+        bool database = PostgresConnectionUrl.IsPostgres(source);
         if (skipMalformed && (demo || database))
         {
             // The demo and PostgreSQL ledgers have typed rows: there is nothing malformed to skip.
@@ -65,6 +66,38 @@ internal static class SourceOption
             throw e.ParamName == nameof(LedgerLocation.VouchersPath)
                 ? new CliInputException("--vouchers", message)
                 : new CliInputException("--source", database ? $"not a usable PostgreSQL source: {message}" : message);
+        }
+    }
+
+    /// <summary>The demo ledger <c>demo:N</c> names; null when <paramref name="source"/> is not <c>demo:</c>.</summary>
+    public static DemoLedger? OpenDemo(string source)
+    {
+        if (!source.StartsWith("demo:", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (!long.TryParse(source.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long rows))
+        {
+            throw new CliInputException("--source", $"'{source}': demo:N needs a row count, e.g. demo:100000");
+        }
+
+        return new DemoLedger(rows);
+    }
+
+    /// <summary>
+    /// A PostgreSQL address given to <paramref name="option"/>: <c>postgres://user:password@host:port/database?schema=…&amp;table=…&amp;vouchers=…&amp;partitions=…</c>
+    /// or an Npgsql connection string (<c>Host=…;Username=…</c>, the default tables).
+    /// </summary>
+    public static (string ConnectionString, PostgresLedgerOptions Options) ParsePostgres(string value, string option)
+    {
+        try
+        {
+            return PostgresConnectionUrl.Parse(value);
+        }
+        catch (FormatException e)
+        {
+            throw new CliInputException(option, e.Message);
         }
     }
 }

@@ -12,6 +12,9 @@ public sealed class LedgerDatabaseOptions
     /// <summary><c>Ledger:Table</c>: the ledger table (or a view of the same shape); default <c>voucher_transactions</c>.</summary>
     public string? Table { get; set; }
 
+    /// <summary><c>Ledger:VouchersTable</c>: the vouchers table (or view) beside the ledger that resolves codes and campaigns; default <c>vouchers</c>.</summary>
+    public string? VouchersTable { get; set; }
+
     /// <summary><c>Ledger:Partitions</c>: <c>created_at</c> ranges read at once, each on its own connection; default 1.</summary>
     public int? Partitions { get; set; }
 }

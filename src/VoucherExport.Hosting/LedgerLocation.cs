@@ -18,13 +18,19 @@ public sealed record LedgerLocation
     /// <summary>The PostgreSQL ledger table; null for the URL's <c>table</c>, else <c>voucher_transactions</c>.</summary>
     public string? Table { get; init; }
 
+    /// <summary>The PostgreSQL vouchers table beside the ledger; null for the URL's <c>vouchers</c>, else <c>vouchers</c>. Used when no <see cref="VouchersPath"/> is given.</summary>
+    public string? VouchersTable { get; init; }
+
     /// <summary><c>created_at</c> ranges read at once; null for the URL's <c>partitions</c>, else 1.</summary>
     public int? Partitions { get; init; }
 
     /// <summary>A ledger file: <c>.csv</c> is read as CSV, anything else as JSON Lines.</summary>
     public string? Path { get; init; }
 
-    /// <summary>Vouchers as JSON Lines, resolving codes, campaigns and member cards; null for none (the demo ledger brings its own).</summary>
+    /// <summary>
+    /// Vouchers as JSON Lines, resolving codes, campaigns and member cards; null for none (the demo ledger brings its own,
+    /// a PostgreSQL ledger reads its vouchers table).
+    /// </summary>
     public string? VouchersPath { get; init; }
 
     /// <summary>With no database and no file: the rows of the generated demo ledger; 0 for no ledger at all.</summary>

@@ -48,9 +48,11 @@ public static class LedgerOpener
         string withVouchers = string.Create(CultureInfo.InvariantCulture, $"{voucherCount:N0} vouchers");
         if (location.ConnectionString is { } connection)
         {
-            // TODO(issue 11): the vouchers come from the database's vouchers table once PostgresVoucherDirectory lands on main.
+            // The vouchers live beside the ledger, in its database, unless a file is named.
             var (source, dataSource, description) = OpenPostgres(location, connection);
-            return new OpenedLedger(source, vouchers, $"{description} ({withVouchers})", dataSource);
+            return location.VouchersPath is null
+                ? new OpenedLedger(source, new PostgresVoucherDirectory(dataSource, source.Options), $"{description} (vouchers from {source.Options.Schema}.{source.Options.VouchersTable})", dataSource)
+                : new OpenedLedger(source, vouchers, $"{description} ({withVouchers})", dataSource);
         }
 
         if (location.Path is { } path)
@@ -142,34 +144,21 @@ public static class LedgerOpener
     private static (PostgresTransactionSource Source, NpgsqlDataSource DataSource, string Description) OpenPostgres(LedgerLocation location, string text)
     {
         string connectionString;
-        IReadOnlyDictionary<string, string> query;
+        PostgresLedgerOptions options;
         try
         {
-            connectionString = PostgresConnectionString.Parse(text, out query);
+            (connectionString, options) = PostgresConnectionUrl.Parse(text);
         }
-        catch (ArgumentException e)
+        catch (FormatException e)
         {
-            throw new ArgumentException(e.Message.Split(" (Parameter", 2)[0], nameof(LedgerLocation.ConnectionString), e);
-        }
-
-        var options = PostgresLedgerOptions.Default;
-        foreach (var (key, value) in query)
-        {
-            options = key switch
-            {
-                "schema" => options with { Schema = value },
-                "table" => options with { Table = value },
-                "partitions" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) => options with { Partitions = n },
-                "partitions" => throw new ArgumentException($"partitions '{value}' is not a whole number", nameof(LedgerLocation.Partitions)),
-                _ => throw new ArgumentException(
-                    $"unknown option '{key}' in the PostgreSQL URL (allowed: schema, table, partitions)", nameof(LedgerLocation.ConnectionString)),
-            };
+            throw new ArgumentException(e.Message, nameof(LedgerLocation.ConnectionString), e);
         }
 
         options = options with
         {
             Schema = location.Schema ?? options.Schema,
             Table = location.Table ?? options.Table,
+            VouchersTable = location.VouchersTable ?? options.VouchersTable,
             Partitions = location.Partitions ?? options.Partitions,
         };
         try
@@ -182,6 +171,7 @@ public static class LedgerOpener
             {
                 nameof(PostgresLedgerOptions.Schema) => nameof(LedgerLocation.Schema),
                 nameof(PostgresLedgerOptions.Table) => nameof(LedgerLocation.Table),
+                nameof(PostgresLedgerOptions.VouchersTable) => nameof(LedgerLocation.VouchersTable),
                 _ => nameof(LedgerLocation.Partitions),
             }, e);
         }

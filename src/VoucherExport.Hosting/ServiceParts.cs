@@ -19,7 +19,7 @@ internal static class ServiceParts
         {
             try
             {
-                PostgresConnectionString.Parse(registry, out _);
+                PostgresConnectionString.Parse(registry);
             }
             catch (ArgumentException e)
             {
@@ -45,7 +45,7 @@ internal static class ServiceParts
 
             try
             {
-                PostgresConnectionString.Parse(ledger, out _);
+                PostgresConnectionString.Parse(ledger);
             }
             catch (ArgumentException e)
             {
@@ -58,6 +58,7 @@ internal static class ServiceParts
                 {
                     Schema = options.Ledger.Schema ?? PostgresLedgerOptions.Default.Schema,
                     Table = options.Ledger.Table ?? PostgresLedgerOptions.Default.Table,
+                    VouchersTable = options.Ledger.VouchersTable ?? PostgresLedgerOptions.Default.VouchersTable,
                     Partitions = options.Ledger.Partitions ?? PostgresLedgerOptions.Default.Partitions,
                 }.Validate();
             }
@@ -85,7 +86,7 @@ internal static class ServiceParts
     /// <summary>The registry's database, its tables created or migrated (under a lock, so instances may start at once).</summary>
     public static RegistryDatabase OpenRegistry(VoucherExportOptions options)
     {
-        string connectionString = PostgresConnectionString.Parse(options.Registry.ConnectionString!, out _);
+        string connectionString = PostgresConnectionString.Parse(options.Registry.ConnectionString!);
         PostgresExportStoreOptions storeOptions = RegistryStoreOptions(options).Validate();
         NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
         try

@@ -18,6 +18,9 @@ public sealed record LedgerOptions
     /// <summary><c>Ledger:Table</c>: the PostgreSQL ledger table or view; null for <c>voucher_transactions</c>.</summary>
     public string? Table { get; init; }
 
+    /// <summary><c>Ledger:VouchersTable</c>: the vouchers table beside the PostgreSQL ledger (used without <c>Ledger:Vouchers</c>); null for <c>vouchers</c>.</summary>
+    public string? VouchersTable { get; init; }
+
     /// <summary><c>Ledger:Partitions</c>: <c>created_at</c> ranges of the PostgreSQL ledger read at once; null for 1.</summary>
     public int? Partitions { get; init; }
 
@@ -48,6 +51,7 @@ public sealed record LedgerOptions
         ConnectionString = ConnectionString,
         Schema = Schema,
         Table = Table,
+        VouchersTable = VouchersTable,
         Partitions = Partitions,
         Path = Path,
         VouchersPath = VouchersPath,

@@ -223,6 +223,7 @@ public sealed record ServerOptions
             ConnectionString = Ledger?.ConnectionString,
             Schema = Ledger?.Schema,
             Table = Ledger?.Table,
+            VouchersTable = Ledger?.VouchersTable,
             Partitions = Ledger?.Partitions,
         },
     };
@@ -255,6 +256,7 @@ public sealed record ServerOptions
             ConnectionString = Text(configuration, "Ledger:ConnectionString"),
             Schema = Text(configuration, "Ledger:Schema"),
             Table = Text(configuration, "Ledger:Table"),
+            VouchersTable = Text(configuration, "Ledger:VouchersTable"),
             Partitions = (int?)ReadLong(configuration, "Ledger:Partitions", 1, 64),
             VouchersPath = ReadPath(configuration, "Ledger:Vouchers", contentRoot),
             DeclaredOrder = Text(configuration, "Ledger:Order") switch

@@ -125,7 +125,7 @@ public static partial class VoucherExportServer
         LogStarting(logger, app.Services.GetService<OpenedLedger>()?.Description ?? "the host's source",
             options.Sink ?? options.DataFolder,
             options.Registry.ConnectionString is { } registry
-                ? $"PostgreSQL registry {options.Registry.Schema}.{options.Registry.Table} at {PostgresConnectionString.Describe(PostgresConnectionString.Parse(registry, out _))}"
+                ? $"PostgreSQL registry {options.Registry.Schema}.{options.Registry.Table} at {PostgresConnectionString.Describe(PostgresConnectionString.Parse(registry))}"
                 : "in-memory registry",
             string.Join(", ", options.Applications.Keys.Order(StringComparer.Ordinal)));
         if (options.UsesDemoApplication)
@@ -193,6 +193,7 @@ public static partial class VoucherExportServer
                     nameof(LedgerLocation.ConnectionString) => "Ledger:ConnectionString",
                     nameof(LedgerLocation.Schema) => "Ledger:Schema",
                     nameof(LedgerLocation.Table) => "Ledger:Table",
+                    nameof(LedgerLocation.VouchersTable) => "Ledger:VouchersTable",
                     nameof(LedgerLocation.Partitions) => "Ledger:Partitions",
                     nameof(LedgerLocation.VouchersPath) => "Ledger:Vouchers",
                     nameof(LedgerLocation.DeclaredOrder) => "Ledger:Order",

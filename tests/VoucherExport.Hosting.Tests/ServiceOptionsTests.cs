@@ -17,8 +17,8 @@ public class ServiceOptionsTests
     [InlineData("Parallelism", "0", "VoucherExport:Parallelism must be between 1 and 64, not 0")]
     [InlineData("HeartbeatInterval", "00:00:00", "VoucherExport:HeartbeatInterval must be more than 0")]
     [InlineData("LeaseDuration", "00:00:03", "VoucherExport:LeaseDuration must be at least twice VoucherExport:HeartbeatInterval (00:00:02), not 00:00:03")]
-    [InlineData("Registry:ConnectionString", "Hots=db.example", "VoucherExport:Registry:ConnectionString: not a PostgreSQL connection string or postgres:// URL")]
-    [InlineData("Ledger:ConnectionString", "Hots=db.example", "VoucherExport:Ledger:ConnectionString: not a PostgreSQL connection string or postgres:// URL")]
+    [InlineData("Registry:ConnectionString", "Hots=db.example", "VoucherExport:Registry:ConnectionString: expected postgres://user:password@host:port/database or Host=")]
+    [InlineData("Ledger:ConnectionString", "Hots=db.example", "VoucherExport:Ledger:ConnectionString: expected postgres://user:password@host:port/database or Host=")]
     [InlineData("Sink", "ftp://bucket", "VoucherExport:Sink: 'ftp://bucket' is not s3://bucket/prefix")]
     public async Task ABadServiceSettingStopsTheHostNamingTheKey(string key, string value, string message)
     {

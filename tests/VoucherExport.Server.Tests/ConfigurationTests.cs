@@ -64,9 +64,9 @@ public class ConfigurationTests
     [InlineData("Exports:LeaseDuration", "00:00:03", "Exports:LeaseDuration: must be at least twice Exports:HeartbeatInterval (00:00:02), not 00:00:03")]
     [InlineData("Exports:Sink", "ftp://bucket/prefix", "Exports:Sink: 'ftp://bucket/prefix' is not s3://bucket/prefix")]
     [InlineData("S3:CreateBucket", "maybe", "S3:CreateBucket: must be true or false, not 'maybe'")]
-    [InlineData("Registry:ConnectionString", "Hots=db.example", "Registry:ConnectionString: not a PostgreSQL connection string or postgres:// URL")]
+    [InlineData("Registry:ConnectionString", "Hots=db.example", "Registry:ConnectionString: expected postgres://user:password@host:port/database or Host=")]
     [InlineData("Registry:ConnectionString", "postgres://user@db.example/exports", "Downloads:Secret: is required with Registry:ConnectionString")]
-    [InlineData("Ledger:ConnectionString", "Hots=db.example", "Ledger:ConnectionString: not a PostgreSQL connection string or postgres:// URL")]
+    [InlineData("Ledger:ConnectionString", "Hots=db.example", "Ledger:ConnectionString: expected postgres://user:password@host:port/database or Host=")]
     [InlineData("Ledger:Partitions", "0", "Ledger:Partitions: 0 is outside 1..64")]
     [InlineData("Exports:RetryMaxDelay", "00:00:01", "Exports:RetryMaxDelay: must be at least Exports:RetryDelay (00:00:02), not 00:00:01")]
     public void ABadSettingIsRefusedNamingTheKey(string key, string value, string message)

@@ -38,8 +38,6 @@ internal sealed class ServiceCluster : IAsyncDisposable
 
     public DemoLedger Ledger { get; }
 
-    public string VouchersFile => Path.Combine(_folder, "vouchers.jsonl");
-
     /// <summary>The ledger as <c>--source</c> takes it: a <c>postgres://</c> URL naming the private schema.</summary>
     public string LedgerUrl()
     {
@@ -56,13 +54,10 @@ internal sealed class ServiceCluster : IAsyncDisposable
         var bucket = new S3TestBucket();
         await bucket.Factory.CheckAsync();
         var ledger = new DemoLedger(rows, seed: 3);
-        await PostgresLedgerLoader.LoadAsync(database.DataSource, ledger.AsSource(), database.Ledger);
+        // The ledger and its vouchers table, as `voucher-export load` leaves them: every instance resolves codes there.
+        await PostgresLedgerLoader.ReplaceAsync(database.DataSource, ledger.AsSource(), ledger.Vouchers, database.Ledger);
         string folder = Path.Combine(Path.GetTempPath(), "vx-cluster", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        using (var file = File.Create(Path.Combine(folder, "vouchers.jsonl")))
-        {
-            VoucherJsonLines.Write(file, ledger.Vouchers);
-        }
 
         return new ServiceCluster(database, bucket, ledger, folder);
     }
@@ -72,7 +67,7 @@ internal sealed class ServiceCluster : IAsyncDisposable
     {
         string postgres = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
         var instance = await ServerProcess.StartAsync(CliDll(),
-            ["--registry", postgres, "--ledger", $"{postgres};Application Name={name}", "--vouchers", VouchersFile,
+            ["--registry", postgres, "--ledger", $"{postgres};Application Name={name}",
              "--sink", $"s3://{Bucket.Name}/exports", "--max-chunk-rows", "40", "--threads", "2"],
             new Dictionary<string, string>
             {
@@ -154,7 +149,7 @@ internal sealed class ServiceCluster : IAsyncDisposable
     {
         string outFolder = Path.Combine(_folder, "cli-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["exec", CliDll(), "export", "--source", LedgerUrl(), "--vouchers", VouchersFile,
+        foreach (string arg in (string[])["exec", CliDll(), "export", "--source", LedgerUrl(),
                      scopeOption, scopeValue, "--parameters", parameters, "--out", outFolder, "--quiet"])
         {
             start.ArgumentList.Add(arg);
