@@ -72,7 +72,8 @@ public sealed class LoadDriver
     private Uri Route(string pathOrUrl)
     {
         Uri next = _servers[(int)((ulong)Interlocked.Increment(ref _nextServer) % (ulong)_servers.Length)];
-        if (!Uri.TryCreate(pathOrUrl, UriKind.Absolute, out Uri? absolute))
+        // On Unix "/v1/…" parses as an absolute file: URI, so a path is told apart by its leading slash.
+        if (pathOrUrl.StartsWith('/') || !Uri.TryCreate(pathOrUrl, UriKind.Absolute, out Uri? absolute))
         {
             return new Uri(next, pathOrUrl);
         }
