@@ -38,13 +38,19 @@ public sealed class LoadDriver
     private long _created, _done, _cancelled, _rowsVerified, _bytesVerified, _monitorSamples;
     private int _maxInProgress, _maxScheduled;
     private long _nextServer;
+    private readonly KillPlan? _kill;
+    private volatile Uri[] _live;
+    private long _killedAt, _lostToKill;
+    private KillOutcome? _killOutcome;
 
-    private LoadDriver(HttpClient http, Uri[] servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
+    private LoadDriver(HttpClient http, Uri[] servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates, KillPlan? kill)
     {
         _http = http;
         _servers = servers;
+        _live = servers;
         _options = options;
         _templates = templates;
+        _kill = kill;
     }
 
     /// <summary>Runs the clients against <paramref name="server"/> for <see cref="LoadOptions.Duration"/> and returns what was seen.</summary>
@@ -54,8 +60,12 @@ public sealed class LoadDriver
         return RunAsync([server], options, templates);
     }
 
-    /// <summary>Runs the clients against the instances <paramref name="servers"/> of one service, each request to the next in turn.</summary>
-    public static async Task<LoadResult> RunAsync(IReadOnlyList<Uri> servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
+    /// <summary>
+    /// Runs the clients against the instances <paramref name="servers"/> of one service, each request to the next in turn;
+    /// with <paramref name="kill"/>, one instance is killed mid-run and taken out of the rotation, as a load balancer would.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(
+        IReadOnlyList<Uri> servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates, KillPlan? kill = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(options);
@@ -64,14 +74,15 @@ public sealed class LoadDriver
         options.Validate();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, AutomaticDecompression = DecompressionMethods.None };
         using var http = new HttpClient(handler) { Timeout = options.Duration + options.Grace };
-        var driver = new LoadDriver(http, [.. servers], options, templates);
+        var driver = new LoadDriver(http, [.. servers], options, templates, kill);
         return await driver.RunAsync();
     }
 
     // The next instance in turn; a relative path goes to it, and so does a download URL that names one of the instances.
     private Uri Route(string pathOrUrl)
     {
-        Uri next = _servers[(int)((ulong)Interlocked.Increment(ref _nextServer) % (ulong)_servers.Length)];
+        Uri[] live = _live;
+        Uri next = live[(int)((ulong)Interlocked.Increment(ref _nextServer) % (ulong)live.Length)];
         // On Unix "/v1/…" parses as an absolute file: URI, so a path is told apart by its leading slash.
         if (pathOrUrl.StartsWith('/') || !Uri.TryCreate(pathOrUrl, UriKind.Absolute, out Uri? absolute))
         {
@@ -89,8 +100,10 @@ public sealed class LoadDriver
         long start = Stopwatch.GetTimestamp();
         _recorder.MeasureFrom(start + (long)(_options.Warmup.TotalSeconds * Stopwatch.Frequency));
         Task monitor = MonitorAsync(monitorStop.Token);
+        Task killer = _kill is null ? Task.CompletedTask : KillAsync(_kill, start, hardStop.Token);
         Task[] clients = [.. Enumerable.Range(0, _options.Clients).Select(i => Task.Run(() => ClientAsync(i, start, hardStop.Token)))];
         await Task.WhenAll(clients);
+        await killer;
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
         await monitorStop.CancelAsync();
         await monitor;
@@ -111,6 +124,8 @@ public sealed class LoadDriver
             MaxInProgress = Volatile.Read(ref _maxInProgress),
             MaxScheduled = Volatile.Read(ref _maxScheduled),
             MonitorSamples = Interlocked.Read(ref _monitorSamples),
+            LostToKill = Interlocked.Read(ref _lostToKill),
+            Kill = _killOutcome,
         };
     }
 
@@ -121,9 +136,16 @@ public sealed class LoadDriver
         int iterations = 0;
         do
         {
+            long began = Stopwatch.GetTimestamp();
             try
             {
                 await IterationAsync(random, hardStop);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException && Interlocked.Read(ref _killedAt) is > 0 and var killed && began < killed)
+            {
+                // A request in flight to the instance that was killed: what a client of a crashed instance sees, not an error
+                // of the service (the load balancer stops sending there).
+                Interlocked.Increment(ref _lostToKill);
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or IOException
                                           or InvalidOperationException or KeyNotFoundException)
@@ -193,6 +215,58 @@ public sealed class LoadDriver
                 }
             }
         }
+    }
+
+    // Kills one instance after a while, takes it out of the rotation, and times how long the exports it was running take
+    // to end (each on whichever instance claims it after the dead one's lease runs out).
+    private async Task KillAsync(KillPlan plan, long start, CancellationToken ct)
+    {
+        TimeSpan wait = plan.After - Stopwatch.GetElapsedTime(start);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, ct);
+        }
+
+        // The exports the victim holds; the kill waits (bounded) for a moment when it holds at least one.
+        IReadOnlyList<string> running = await plan.HeldAsync();
+        for (int i = 0; i < 100 && running.Count == 0; i++)
+        {
+            await Task.Delay(50, ct);
+            running = await plan.HeldAsync();
+        }
+
+        Uri victim = _servers[plan.Instance];
+        _live = [.. _servers.Where(s => s != victim)];
+        long killed = Stopwatch.GetTimestamp();
+        await plan.KillAsync();
+        Interlocked.Exchange(ref _killedAt, killed);
+
+        // An export its client deleted meanwhile (404) ended by the client's hand, not elsewhere: it is not timed.
+        TimeSpan longest = TimeSpan.Zero;
+        int finished = 0;
+        foreach (string id in running)
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var (code, export) = await ApiAsync(Poll, HttpMethod.Get, $"/v1/exports/{id}", null, ct);
+                if (code == 404)
+                {
+                    break;
+                }
+
+                if (Text(export, "status") is "DONE" or "ERROR")
+                {
+                    finished++;
+                    TimeSpan took = Stopwatch.GetElapsedTime(killed);
+                    longest = took > longest ? took : longest;
+                    break;
+                }
+
+                await Task.Delay(100, ct);
+            }
+        }
+
+        _killOutcome = new KillOutcome(victim, running.Count, finished, longest);
     }
 
     private async Task<JsonElement> PollUntilFinalAsync(string id, CancellationToken ct)

@@ -54,6 +54,12 @@ public sealed record LoadOptions
     /// </summary>
     public int? Instances { get; init; }
 
+    /// <summary>With <see cref="Instances"/> of 2 or more: kill the last instance (SIGKILL) this long after the start.</summary>
+    public TimeSpan? KillAfter { get; init; }
+
+    /// <summary>With <see cref="Instances"/>: the instances' lease (null: the server's default, 30 s); the heartbeat is a third of it.</summary>
+    public TimeSpan? Lease { get; init; }
+
     /// <summary>Exports the whole service runs at once: the bound per instance times the instances.</summary>
     public int ServiceBound => MaxConcurrentExports * (Instances ?? 1);
 
@@ -114,6 +120,11 @@ public sealed record LoadOptions
             throw new ArgumentException($"--instances must be 1 to 16, not {Instances}");
         }
 
+        if (KillAfter is not null && (Instances is null or < 2 || KillAfter >= Duration))
+        {
+            throw new ArgumentException("--kill-after needs --instances 2 or more and must be less than --duration");
+        }
+
         if (CancelPercent is < 0 or > 100)
         {
             throw new ArgumentException($"--cancel-percent must be 0 to 100, not {CancelPercent}");
@@ -156,6 +167,8 @@ public sealed record LoadOptions
                 "--monitor-ms" => options with { MonitorInterval = TimeSpan.FromMilliseconds(Int(name, value)) },
                 "--cancel-percent" => options with { CancelPercent = Int(name, value) },
                 "--instances" => options with { Instances = Int(name, value) },
+                "--lease-s" => options with { Lease = TimeSpan.FromSeconds(Double(name, value)) },
+                "--kill-after" => options with { KillAfter = TimeSpan.FromSeconds(Double(name, value)) },
                 _ => throw new ArgumentException($"unknown option {name}; see --help"),
             };
         }
@@ -165,7 +178,7 @@ public sealed record LoadOptions
 
     /// <summary>The options as the command line that gives them.</summary>
     public string ToCommandLine() => string.Create(CultureInfo.InvariantCulture,
-        $"--clients {Clients} --duration {Duration.TotalSeconds} --warmup {Warmup.TotalSeconds} --rows {Rows} --seed {Seed} --max-concurrent-exports {MaxConcurrentExports} --max-chunk-rows {MaxChunkRows} --templates {Templates} --poll-ms {PollInterval.TotalMilliseconds} --cancel-percent {CancelPercent}{(Instances is { } n ? $" --instances {n}" : "")}");
+        $"--clients {Clients} --duration {Duration.TotalSeconds} --warmup {Warmup.TotalSeconds} --rows {Rows} --seed {Seed} --max-concurrent-exports {MaxConcurrentExports} --max-chunk-rows {MaxChunkRows} --templates {Templates} --poll-ms {PollInterval.TotalMilliseconds} --cancel-percent {CancelPercent}{(Instances is { } n ? $" --instances {n}" : "")}{(KillAfter is { } k ? $" --kill-after {k.TotalSeconds}" : "")}{(Lease is { } l ? $" --lease-s {l.TotalSeconds}" : "")}");
 
     private static int Int(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result)

@@ -22,6 +22,10 @@ if (args is ["--help" or "-h"])
           --instances N                run the service as deployed instead: the demo ledger loaded into PostgreSQL
                                        (VX_POSTGRES), N serve processes on one PostgreSQL registry and one S3 bucket
                                        (VX_S3_*; else one folder), each request to the next instance in turn
+          --kill-after S               with --instances 2+: SIGKILL the last instance after S seconds, take it out of
+                                       the rotation, and time how long the exports running then take to end elsewhere
+          --lease-s S                  the instances' Exports:LeaseDuration in seconds (the time a dead instance's
+                                       exports wait for takeover; heartbeat a third of it)
           --cli PATH                   voucher-export.dll to run (the one built beside this project)
         Exit code 0 when there were no errors, 1 otherwise, 2 on bad options.
         """);
@@ -94,7 +98,9 @@ static async Task<int> RunServiceAsync(string cli, LoadOptions options)
     await service.StartAsync(cli, options);
     long?[] startPeaks = [.. service.Instances.Select(i => i.PeakWorkingSetBytes())];
     Console.Error.WriteLine($"{service.Instances.Count} instances at {string.Join(", ", service.Instances.Select(i => i.Address))}; running {options.ToCommandLine()}");
-    LoadResult result = await LoadDriver.RunAsync([.. service.Instances.Select(i => i.Address)], options, templates);
+    ServerProcess last = service.Instances[^1];
+    KillPlan? kill = options.KillAfter is { } after ? new KillPlan(after, service.Instances.Count - 1, last.KillAsync, () => service.HeldByAsync(last)) : null;
+    LoadResult result = await LoadDriver.RunAsync([.. service.Instances.Select(i => i.Address)], options, templates, kill);
     long?[] peaks = [.. service.Instances.Select(i => i.PeakWorkingSetBytes())];
     int errorLines = service.Instances.Sum(i => i.ErrorLines);
     Console.Write(LoadReport.Format(result, peaks.Max(), startPeaks.Max(), errorLines));

@@ -65,6 +65,12 @@ public sealed class ServiceSetup : IAsyncDisposable
             ["Ledger__Schema"] = _schema,
             ["Downloads__Secret"] = Secret,
         };
+        if (options.Lease is { } lease)
+        {
+            environment["Exports__LeaseDuration"] = lease.ToString("c", CultureInfo.InvariantCulture);
+            environment["Exports__HeartbeatInterval"] = (lease / 3).ToString("c", CultureInfo.InvariantCulture);
+        }
+
         List<string> arguments = ["--registry", postgres, "--ledger", postgres,
             "--max-chunk-rows", options.MaxChunkRows.ToString(CultureInfo.InvariantCulture)];
         if (endpoint is not null)
@@ -85,6 +91,23 @@ public sealed class ServiceSetup : IAsyncDisposable
         {
             _instances.Add(await ServerProcess.StartAsync(cliDll, arguments, environment, TimeSpan.FromMinutes(2)));
         }
+    }
+
+    /// <summary>The exports <paramref name="instance"/> runs now: those whose lease owner names its process (<c>host:pid:…</c>).</summary>
+    public async Task<IReadOnlyList<string>> HeldByAsync(ServerProcess instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        await using NpgsqlCommand command = _dataSource.CreateCommand(
+            $"SELECT id FROM \"{_schema}\".voucher_exports WHERE status = 'IN_PROGRESS' AND lease_owner LIKE $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"%:{instance.ProcessId}:%" });
+        var ids = new List<string>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     /// <summary>What the exports are stored in, for the report.</summary>
