@@ -11,7 +11,9 @@ namespace VoucherExport.LoadTest;
 /// poll it until it is final, list, download the whole CSV and one chunk (half the time as a <c>Range</c>), delete it
 /// and see it gone; some iterations delete right after creating, cancelling the export wherever it is. Every finished
 /// export's bytes are compared with the engine's own output; anything unexpected is an error. Beside the clients, a
-/// monitor lists the exports to see how many run at once and how many wait.
+/// monitor lists the exports to see how many run at once and how many wait. With several servers (instances of one
+/// service), every request goes to the next one in turn, so an export is created on one, polled on others and
+/// downloaded through yet another.
 /// </summary>
 public sealed class LoadDriver
 {
@@ -24,34 +26,71 @@ public sealed class LoadDriver
     private const string Delete = "delete";
     private const string Gone = "get deleted";
     private const string Monitor = "monitor list";
+    private const string ExportLatency = "export (create to final)";
 
     private static readonly string[] ListOrders = ["created_at", "-created_at", "status", "-status"];
 
     private readonly HttpClient _http;
+    private readonly Uri[] _servers;
     private readonly LoadOptions _options;
     private readonly IReadOnlyList<ExportTemplate> _templates;
     private readonly LatencyRecorder _recorder = new();
     private long _created, _done, _cancelled, _rowsVerified, _bytesVerified, _monitorSamples;
     private int _maxInProgress, _maxScheduled;
+    private long _nextServer;
+    private readonly KillPlan? _kill;
+    private volatile Uri[] _live;
+    private long _killedAt, _lostToKill;
+    private KillOutcome? _killOutcome;
 
-    private LoadDriver(HttpClient http, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
+    private LoadDriver(HttpClient http, Uri[] servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates, KillPlan? kill)
     {
         _http = http;
+        _servers = servers;
+        _live = servers;
         _options = options;
         _templates = templates;
+        _kill = kill;
     }
 
     /// <summary>Runs the clients against <paramref name="server"/> for <see cref="LoadOptions.Duration"/> and returns what was seen.</summary>
-    public static async Task<LoadResult> RunAsync(Uri server, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
+    public static Task<LoadResult> RunAsync(Uri server, LoadOptions options, IReadOnlyList<ExportTemplate> templates)
     {
         ArgumentNullException.ThrowIfNull(server);
+        return RunAsync([server], options, templates);
+    }
+
+    /// <summary>
+    /// Runs the clients against the instances <paramref name="servers"/> of one service, each request to the next in turn;
+    /// with <paramref name="kill"/>, one instance is killed mid-run and taken out of the rotation, as a load balancer would.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(
+        IReadOnlyList<Uri> servers, LoadOptions options, IReadOnlyList<ExportTemplate> templates, KillPlan? kill = null)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(templates);
+        ArgumentOutOfRangeException.ThrowIfZero(servers.Count);
         options.Validate();
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, AutomaticDecompression = DecompressionMethods.None };
-        using var http = new HttpClient(handler) { BaseAddress = server, Timeout = options.Duration + options.Grace };
-        var driver = new LoadDriver(http, options, templates);
+        using var http = new HttpClient(handler) { Timeout = options.Duration + options.Grace };
+        var driver = new LoadDriver(http, [.. servers], options, templates, kill);
         return await driver.RunAsync();
+    }
+
+    // The next instance in turn; a relative path goes to it, and so does a download URL that names one of the instances.
+    private Uri Route(string pathOrUrl)
+    {
+        Uri[] live = _live;
+        Uri next = live[(int)((ulong)Interlocked.Increment(ref _nextServer) % (ulong)live.Length)];
+        // On Unix "/v1/…" parses as an absolute file: URI, so a path is told apart by its leading slash.
+        if (pathOrUrl.StartsWith('/') || !Uri.TryCreate(pathOrUrl, UriKind.Absolute, out Uri? absolute))
+        {
+            return new Uri(next, pathOrUrl);
+        }
+
+        bool ours = _servers.Any(s => s.Host == absolute.Host && s.Port == absolute.Port);
+        return ours ? new UriBuilder(absolute) { Host = next.Host, Port = next.Port }.Uri : absolute;
     }
 
     private async Task<LoadResult> RunAsync()
@@ -61,8 +100,10 @@ public sealed class LoadDriver
         long start = Stopwatch.GetTimestamp();
         _recorder.MeasureFrom(start + (long)(_options.Warmup.TotalSeconds * Stopwatch.Frequency));
         Task monitor = MonitorAsync(monitorStop.Token);
+        Task killer = _kill is null ? Task.CompletedTask : KillAsync(_kill, start, hardStop.Token);
         Task[] clients = [.. Enumerable.Range(0, _options.Clients).Select(i => Task.Run(() => ClientAsync(i, start, hardStop.Token)))];
         await Task.WhenAll(clients);
+        await killer;
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
         await monitorStop.CancelAsync();
         await monitor;
@@ -83,6 +124,8 @@ public sealed class LoadDriver
             MaxInProgress = Volatile.Read(ref _maxInProgress),
             MaxScheduled = Volatile.Read(ref _maxScheduled),
             MonitorSamples = Interlocked.Read(ref _monitorSamples),
+            LostToKill = Interlocked.Read(ref _lostToKill),
+            Kill = _killOutcome,
         };
     }
 
@@ -93,9 +136,16 @@ public sealed class LoadDriver
         int iterations = 0;
         do
         {
+            long began = Stopwatch.GetTimestamp();
             try
             {
                 await IterationAsync(random, hardStop);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException && Interlocked.Read(ref _killedAt) is > 0 and var killed && began < killed)
+            {
+                // A request in flight to the instance that was killed: what a client of a crashed instance sees, not an error
+                // of the service (the load balancer stops sending there).
+                Interlocked.Increment(ref _lostToKill);
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or IOException
                                           or InvalidOperationException or KeyNotFoundException)
@@ -113,6 +163,7 @@ public sealed class LoadDriver
     private async Task IterationAsync(Random random, CancellationToken ct)
     {
         ExportTemplate template = _templates[random.Next(_templates.Count)];
+        long createdAt = Stopwatch.GetTimestamp();
         var (status, created) = await ApiAsync(Create, HttpMethod.Post, template.Path, template.Body, ct);
         if (status != 200 || Text(created, "status") != "SCHEDULED")
         {
@@ -133,6 +184,7 @@ public sealed class LoadDriver
             }
 
             JsonElement final = await PollUntilFinalAsync(id, ct);
+            _recorder.Record(ExportLatency, createdAt);
             if (Text(final, "status") != "DONE")
             {
                 _recorder.Error(Poll, $"{id} ({template.Kind} {template.Body}) ended {Text(final, "status")}: {final}");
@@ -163,6 +215,58 @@ public sealed class LoadDriver
                 }
             }
         }
+    }
+
+    // Kills one instance after a while, takes it out of the rotation, and times how long the exports it was running take
+    // to end (each on whichever instance claims it after the dead one's lease runs out).
+    private async Task KillAsync(KillPlan plan, long start, CancellationToken ct)
+    {
+        TimeSpan wait = plan.After - Stopwatch.GetElapsedTime(start);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, ct);
+        }
+
+        // The exports the victim holds; the kill waits (bounded) for a moment when it holds at least one.
+        IReadOnlyList<string> running = await plan.HeldAsync();
+        for (int i = 0; i < 100 && running.Count == 0; i++)
+        {
+            await Task.Delay(50, ct);
+            running = await plan.HeldAsync();
+        }
+
+        Uri victim = _servers[plan.Instance];
+        _live = [.. _servers.Where(s => s != victim)];
+        long killed = Stopwatch.GetTimestamp();
+        await plan.KillAsync();
+        Interlocked.Exchange(ref _killedAt, killed);
+
+        // An export its client deleted meanwhile (404) ended by the client's hand, not elsewhere: it is not timed.
+        TimeSpan longest = TimeSpan.Zero;
+        int finished = 0;
+        foreach (string id in running)
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var (code, export) = await ApiAsync(Poll, HttpMethod.Get, $"/v1/exports/{id}", null, ct);
+                if (code == 404)
+                {
+                    break;
+                }
+
+                if (Text(export, "status") is "DONE" or "ERROR")
+                {
+                    finished++;
+                    TimeSpan took = Stopwatch.GetElapsedTime(killed);
+                    longest = took > longest ? took : longest;
+                    break;
+                }
+
+                await Task.Delay(100, ct);
+            }
+        }
+
+        _killOutcome = new KillOutcome(victim, running.Count, finished, longest);
     }
 
     private async Task<JsonElement> PollUntilFinalAsync(string id, CancellationToken ct)
@@ -335,7 +439,7 @@ public sealed class LoadDriver
 
     private async Task<(int Status, JsonElement Json)> ApiAsync(string operation, HttpMethod method, string path, string? body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, Route(path));
         request.Headers.Add("X-App-Id", _options.AppId);
         request.Headers.Add("X-App-Token", _options.AppToken);
         if (body is not null)
@@ -353,7 +457,7 @@ public sealed class LoadDriver
 
     private async Task<(int Status, byte[] Body, string? ContentRange)> DownloadAsync(string operation, string url, RangeHeaderValue? range, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Route(url));
         request.Headers.Range = range;
         long started = Stopwatch.GetTimestamp();
         using HttpResponseMessage response = await _http.SendAsync(request, ct);

@@ -47,6 +47,22 @@ public sealed record LoadOptions
     /// <summary>Share of iterations (percent) that delete the export right after creating it, cancelling it mid-queue or mid-run.</summary>
     public int CancelPercent { get; init; } = 10;
 
+    /// <summary>
+    /// Instances of one service (null: a single server on the demo ledger, as before). With a number, the demo ledger is
+    /// loaded into PostgreSQL (<c>VX_POSTGRES</c>) and every instance shares it and one PostgreSQL registry, and one S3
+    /// bucket when <c>VX_S3_*</c> are set (else one folder); requests go to the instances in turn.
+    /// </summary>
+    public int? Instances { get; init; }
+
+    /// <summary>With <see cref="Instances"/> of 2 or more: kill the last instance (SIGKILL) this long after the start.</summary>
+    public TimeSpan? KillAfter { get; init; }
+
+    /// <summary>With <see cref="Instances"/>: the instances' lease (null: the server's default, 30 s); the heartbeat is a third of it.</summary>
+    public TimeSpan? Lease { get; init; }
+
+    /// <summary>Exports the whole service runs at once: the bound per instance times the instances.</summary>
+    public int ServiceBound => MaxConcurrentExports * (Instances ?? 1);
+
     /// <summary>The application the clients call as; the server's demo application by default.</summary>
     public string AppId { get; init; } = "demo-app";
 
@@ -99,6 +115,16 @@ public sealed record LoadOptions
             throw new ArgumentException($"--templates must be at least 1, not {Templates}");
         }
 
+        if (Instances is < 1 or > 16)
+        {
+            throw new ArgumentException($"--instances must be 1 to 16, not {Instances}");
+        }
+
+        if (KillAfter is not null && (Instances is null or < 2 || KillAfter >= Duration))
+        {
+            throw new ArgumentException("--kill-after needs --instances 2 or more and must be less than --duration");
+        }
+
         if (CancelPercent is < 0 or > 100)
         {
             throw new ArgumentException($"--cancel-percent must be 0 to 100, not {CancelPercent}");
@@ -140,6 +166,9 @@ public sealed record LoadOptions
                 "--poll-ms" => options with { PollInterval = TimeSpan.FromMilliseconds(Int(name, value)) },
                 "--monitor-ms" => options with { MonitorInterval = TimeSpan.FromMilliseconds(Int(name, value)) },
                 "--cancel-percent" => options with { CancelPercent = Int(name, value) },
+                "--instances" => options with { Instances = Int(name, value) },
+                "--lease-s" => options with { Lease = TimeSpan.FromSeconds(Double(name, value)) },
+                "--kill-after" => options with { KillAfter = TimeSpan.FromSeconds(Double(name, value)) },
                 _ => throw new ArgumentException($"unknown option {name}; see --help"),
             };
         }
@@ -149,7 +178,7 @@ public sealed record LoadOptions
 
     /// <summary>The options as the command line that gives them.</summary>
     public string ToCommandLine() => string.Create(CultureInfo.InvariantCulture,
-        $"--clients {Clients} --duration {Duration.TotalSeconds} --warmup {Warmup.TotalSeconds} --rows {Rows} --seed {Seed} --max-concurrent-exports {MaxConcurrentExports} --max-chunk-rows {MaxChunkRows} --templates {Templates} --poll-ms {PollInterval.TotalMilliseconds} --cancel-percent {CancelPercent}");
+        $"--clients {Clients} --duration {Duration.TotalSeconds} --warmup {Warmup.TotalSeconds} --rows {Rows} --seed {Seed} --max-concurrent-exports {MaxConcurrentExports} --max-chunk-rows {MaxChunkRows} --templates {Templates} --poll-ms {PollInterval.TotalMilliseconds} --cancel-percent {CancelPercent}{(Instances is { } n ? $" --instances {n}" : "")}{(KillAfter is { } k ? $" --kill-after {k.TotalSeconds}" : "")}{(Lease is { } l ? $" --lease-s {l.TotalSeconds}" : "")}");
 
     private static int Int(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result)

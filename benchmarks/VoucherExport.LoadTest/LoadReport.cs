@@ -31,12 +31,20 @@ public static class LoadReport
         Row(text, "Exports deleted right after creation (cancelled queued or running)", $"{result.ExportsCancelled:N0}");
         Row(text, "Rows verified (whole-export downloads)", $"{result.RowsVerified:N0}");
         Row(text, "Bytes verified (whole exports, chunks, ranges)", $"{result.BytesVerified:N0} ({result.BytesVerified / 1048576.0:N1} MiB)");
-        Row(text, "Most exports IN_PROGRESS in one listing / bound", $"{result.MaxInProgress} / {o.MaxConcurrentExports}");
+        Row(text, "Most exports IN_PROGRESS in one listing / bound", $"{result.MaxInProgress} / {o.ServiceBound}");
         Row(text, "Most exports SCHEDULED (queued) in one listing", $"{result.MaxScheduled}");
         Row(text, "Monitor listings", $"{result.MonitorSamples:N0}");
         Row(text, "Server peak memory (VmHWM)", Mib(peakBytes));
         Row(text, "Server memory after start, before load (VmHWM)", Mib(startBytes));
         Row(text, "Server log lines at Error level", $"{serverErrorLines}");
+        if (result.Kill is { } kill)
+        {
+            Row(text, $"Instance {kill.Instance} killed (SIGKILL) at {o.KillAfter?.TotalSeconds:0.#} s; exports it was running", $"{kill.RunningAtKill}");
+            Row(text, "Of them, ended elsewhere (the rest deleted by their clients meanwhile)", $"{kill.FinishedElsewhere}");
+            Row(text, $"Kill to the last of them ending elsewhere (lease {(o.Lease is { } l ? $"{l.TotalSeconds:0.#} s" : "default")})", $"{kill.KillToLastFinal.TotalSeconds:0.0} s");
+            Row(text, "Iterations cut short by the kill (in flight to the dead instance)", $"{result.LostToKill}");
+        }
+
         Row(text, "Errors", $"{result.Errors}");
         if (result.FirstErrors.Count > 0)
         {
@@ -56,8 +64,9 @@ public static class LoadReport
     {
         ArgumentNullException.ThrowIfNull(result);
         OperationSummary? download = result.Operations.FirstOrDefault(o => o.Operation == "download");
+        OperationSummary? export = result.Operations.FirstOrDefault(o => o.Operation.StartsWith("export", StringComparison.Ordinal));
         return string.Create(CultureInfo.InvariantCulture,
-            $"LOAD clients={result.Options.Clients} duration_s={result.Elapsed.TotalSeconds:0.0} measured_s={result.Measured.TotalSeconds:0.0} requests={result.Requests} rps={result.RequestsPerSecond:0.0} errors={result.Errors} exports_done={result.ExportsDone} exports_cancelled={result.ExportsCancelled} rows_verified={result.RowsVerified} bytes_verified={result.BytesVerified} download_p99_ms={download?.P99 ?? 0:0.0} peak_rss_mib={(peakBytes is { } p ? (p / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) : "na")} max_in_progress={result.MaxInProgress} bound={result.Options.MaxConcurrentExports} max_scheduled={result.MaxScheduled}");
+            $"LOAD clients={result.Options.Clients} duration_s={result.Elapsed.TotalSeconds:0.0} measured_s={result.Measured.TotalSeconds:0.0} requests={result.Requests} rps={result.RequestsPerSecond:0.0} errors={result.Errors} exports_done={result.ExportsDone} exports_cancelled={result.ExportsCancelled} rows_verified={result.RowsVerified} bytes_verified={result.BytesVerified} download_p99_ms={download?.P99 ?? 0:0.0} export_p50_ms={export?.P50 ?? 0:0.0} export_p90_ms={export?.P90 ?? 0:0.0} export_p99_ms={export?.P99 ?? 0:0.0} peak_rss_mib={(peakBytes is { } p ? (p / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) : "na")} max_in_progress={result.MaxInProgress} bound={result.Options.ServiceBound} instances={result.Options.Instances ?? 1} max_scheduled={result.MaxScheduled}{(result.Kill is { } k ? $" running_at_kill={k.RunningAtKill} finished_elsewhere={k.FinishedElsewhere} kill_to_last_final_s={k.KillToLastFinal.TotalSeconds:0.0} lost_to_kill={result.LostToKill}" : "")}");
     }
 
     private static void Row(StringBuilder text, string name, string value) => text.Append("| ").Append(name).Append(" | ").Append(value).Append(" |\n");

@@ -46,6 +46,12 @@ public sealed record LoadResult
     public required long MonitorSamples { get; init; }
 
     /// <summary>Completed requests after the warm-up.</summary>
+    /// <summary>Iterations cut short by the killed instance (requests in flight to it when it died); not errors of the service.</summary>
+    public long LostToKill { get; init; }
+
+    /// <summary>What the kill of <c>--kill-after</c> did; null without one.</summary>
+    public KillOutcome? Kill { get; init; }
+
     public long Requests => Operations.Sum(o => o.Requests);
 
     /// <summary>Completed requests per second after the warm-up.</summary>

@@ -29,15 +29,17 @@ public static class TemplateCatalogue
     ];
 
     /// <summary>Draws <see cref="LoadOptions.Templates"/> exports and computes what each must serve.</summary>
-    public static async Task<IReadOnlyList<ExportTemplate>> BuildAsync(LoadOptions options, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<ExportTemplate>> BuildAsync(
+        LoadOptions options, ITransactionSource? served = null, IVoucherDirectory? servedVouchers = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var ledger = new DemoLedger(options.Rows, options.LedgerSeed);
-        var directory = new InMemoryVoucherDirectory(ledger.Vouchers);
 
-        // One copy of the rows feeds every expected run (the server generates its own from the same seed).
+        // One copy of the rows feeds every expected run (the server generates its own from the same seed) — unless the
+        // server reads another copy (PostgreSQL), whose bytes the expected runs must then read too (jsonb orders keys).
         VoucherTransaction[] rows = [.. ledger.Transactions()];
-        var source = new InMemoryTransactionSource(rows, declaredOrder: ExportOrder.CreatedAtAscending);
+        ITransactionSource source = served ?? new InMemoryTransactionSource(rows, declaredOrder: ExportOrder.CreatedAtAscending);
+        IVoucherDirectory directory = servedVouchers ?? new InMemoryVoucherDirectory(ledger.Vouchers);
 
         VoucherInfo[] loyalty = [.. ledger.Vouchers.Where(v => v.Type == "LOYALTY_CARD")];
         string[] campaigns = [.. ledger.Vouchers.Select(v => v.CampaignId!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];

@@ -59,7 +59,10 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         _options = (options ?? ExportRegistryOptions.Default).Validate();
         _vouchers = vouchers ?? InMemoryVoucherDirectory.Empty;
         _time = time ?? TimeProvider.System;
-        _workerName = _options.WorkerName ?? ExportIds.NewId().Replace("exp_", "registry_", StringComparison.Ordinal);
+        // host:pid:random, so a lease owner in the registry says which machine and process runs an export (an operator
+        // looking at a stuck export, a test killing one instance), and two registries in one process still differ.
+        _workerName = _options.WorkerName
+            ?? $"{Environment.MachineName}:{Environment.ProcessId}:{ExportIds.NewId()[4..12]}";
         _workers = new Task[_options.MaxConcurrentExports];
         for (int i = 0; i < _workers.Length; i++)
         {

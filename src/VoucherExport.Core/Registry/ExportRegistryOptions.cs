@@ -48,8 +48,8 @@ public sealed record ExportRegistryOptions
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// The name this registry's workers claim exports under (worker <c>i</c> is <c>name/i</c>); default null, a random
-    /// name per registry, so two registries never share one.
+    /// The name this registry's workers claim exports under (worker <c>i</c> is <c>name/i</c>); default null,
+    /// <c>host:pid:random</c>, so a lease owner names the machine and process and two registries never share one.
     /// </summary>
     public string? WorkerName { get; init; }
 
