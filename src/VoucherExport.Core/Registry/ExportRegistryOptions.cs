@@ -67,7 +67,12 @@ public sealed record ExportRegistryOptions
     public ExportRegistryOptions Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentExports, 1, nameof(MaxConcurrentExports));
-        ChunkedCsvWriter.ThrowIfBadParallelism(Parallelism);
+        if (Parallelism is < 1 or > ChunkedCsvWriter.MaxParallelism)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(Parallelism), Parallelism, $"Parallelism must be between 1 and {ChunkedCsvWriter.MaxParallelism}");
+        }
+
         ArgumentNullException.ThrowIfNull(Csv);
         ArgumentNullException.ThrowIfNull(Chunks);
         ArgumentNullException.ThrowIfNull(Sort);
