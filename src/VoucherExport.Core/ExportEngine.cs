@@ -37,7 +37,7 @@ public static class ExportEngine
         // One clock reading for the whole run: relative filters must not drift while rows stream.
         DateTimeOffset now = request.Time.GetUtcNow();
         ExportParameters parameters = request.Export.Parameters;
-        FilterSet? filters = FilterCompiler.ResolveVoucherCodes(parameters.Filters, request.Vouchers);
+        FilterSet? filters = await FilterCompiler.ResolveVoucherCodesAsync(parameters.Filters, request.Vouchers, cancellationToken).ConfigureAwait(false);
         var query = new TransactionQuery(filters, parameters.Order, now);
         SourcePushdown pushdown = source.Plan(query);
         TransactionPredicate? predicate = pushdown.FiltersApplied || filters is null || filters.Clauses.IsEmpty

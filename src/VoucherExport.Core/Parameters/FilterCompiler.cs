@@ -58,7 +58,8 @@ public static class FilterCompiler
     /// <c>$contains</c>, <c>$starts_with</c> or <c>$ends_with</c> is a piece of an id and is left alone.
     /// Returns the same instance when nothing changes.
     /// </remarks>
-    public static FilterSet? ResolveVoucherCodes(FilterSet? filters, IVoucherDirectory vouchers)
+    public static async ValueTask<FilterSet?> ResolveVoucherCodesAsync(
+        FilterSet? filters, IVoucherDirectory vouchers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(vouchers);
         if (filters is null || filters.Clauses.IsDefaultOrEmpty)
@@ -75,7 +76,7 @@ public static class FilterCompiler
                 continue;
             }
 
-            var resolved = ResolveClause(clause, vouchers);
+            var resolved = await ResolveClauseAsync(clause, vouchers, cancellationToken).ConfigureAwait(false);
             if (!ReferenceEquals(resolved, clause))
             {
                 clauses ??= filters.Clauses.ToBuilder();
@@ -86,7 +87,8 @@ public static class FilterCompiler
         return clauses is null ? filters : filters with { Clauses = clauses.MoveToImmutable() };
     }
 
-    private static FieldFilter ResolveClause(FieldFilter clause, IVoucherDirectory vouchers)
+    private static async ValueTask<FieldFilter> ResolveClauseAsync(
+        FieldFilter clause, IVoucherDirectory vouchers, CancellationToken cancellationToken)
     {
         ImmutableArray<FilterCondition>.Builder? conditions = null;
         for (int i = 0; i < clause.Conditions.Length; i++)
@@ -102,7 +104,8 @@ public static class FilterCompiler
             for (int j = 0; j < condition.Values.Length; j++)
             {
                 string? text = condition.Values[j].Text;
-                if (text is not null && vouchers.TryFind(text, out var voucher)
+                if (text is not null
+                    && await vouchers.FindVoucherAsync(text, cancellationToken).ConfigureAwait(false) is { } voucher
                     && !string.Equals(voucher.Id, text, StringComparison.Ordinal))
                 {
                     values ??= condition.Values.ToBuilder();

@@ -141,7 +141,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             {
                 Id = ExportIds.NewId(),
                 CreatedAt = _time.GetUtcNow(),
-                Parameters = scope.Apply(parameters, _vouchers),
+                Parameters = await scope.ApplyAsync(parameters, _vouchers, cancellationToken).ConfigureAwait(false),
                 Channel = options.Channel,
                 UserId = options.UserId,
             },

@@ -20,14 +20,15 @@ public abstract record ExportScope
     /// <summary>One voucher, by code or <c>v_</c> id.</summary>
     public static ExportScope Voucher(string codeOrId) => new VoucherScope(codeOrId);
 
-    /// <summary>One campaign.</summary>
+    /// <summary>One campaign, by id or name.</summary>
     public static ExportScope Campaign(string campaignId) => new CampaignScope(campaignId);
 
     /// <summary>One loyalty member's card, optionally within a campaign.</summary>
     public static ExportScope LoyaltyMember(string? campaignId, string memberId) => new LoyaltyMemberScope(campaignId, memberId);
 
     /// <summary>Checks the scope against the directory and merges its clause into <paramref name="parameters"/>.</summary>
-    internal abstract ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers);
+    internal abstract ValueTask<ExportParameters> ApplyAsync(
+        ExportParameters parameters, IVoucherDirectory vouchers, CancellationToken cancellationToken);
 
     private protected static ExportParameters AddClause(ExportParameters parameters, TransactionField field, string value)
     {
@@ -63,14 +64,16 @@ public abstract record ExportScope
 
     private sealed record AllScope : ExportScope
     {
-        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers) => parameters;
+        internal override ValueTask<ExportParameters> ApplyAsync(
+            ExportParameters parameters, IVoucherDirectory vouchers, CancellationToken cancellationToken) => ValueTask.FromResult(parameters);
     }
 
     private sealed record VoucherScope(string CodeOrId) : ExportScope
     {
-        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers)
+        internal override async ValueTask<ExportParameters> ApplyAsync(
+            ExportParameters parameters, IVoucherDirectory vouchers, CancellationToken cancellationToken)
         {
-            if (!vouchers.TryFind(CodeOrId, out _))
+            if (await vouchers.FindVoucherAsync(CodeOrId, cancellationToken).ConfigureAwait(false) is null)
             {
                 throw new ExportValidationException(VoucherifyError.NotFound("voucher", CodeOrId));
             }
@@ -87,12 +90,12 @@ public abstract record ExportScope
 
     private sealed record CampaignScope(string CampaignId) : ExportScope
     {
-        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers)
+        internal override async ValueTask<ExportParameters> ApplyAsync(
+            ExportParameters parameters, IVoucherDirectory vouchers, CancellationToken cancellationToken)
         {
-            if (!vouchers.CampaignExists(CampaignId))
-            {
-                throw new ExportValidationException(VoucherifyError.NotFound("campaign", CampaignId));
-            }
+            // Voucherify addresses a campaign by its id or its name; the stored filter always names the id.
+            CampaignInfo campaign = await vouchers.FindCampaignAsync(CampaignId, cancellationToken).ConfigureAwait(false)
+                ?? throw new ExportValidationException(VoucherifyError.NotFound("campaign", CampaignId));
 
             int at = parameters.Fields.IndexOf(TransactionField.CampaignId);
             if (at >= 0)
@@ -101,17 +104,22 @@ public abstract record ExportScope
                     $"parameters.fields[{at}]", "campaign_id is implied by the campaign export and cannot be exported"));
             }
 
-            return AddClause(parameters, TransactionField.CampaignId, CampaignId);
+            return AddClause(parameters, TransactionField.CampaignId, campaign.Id);
         }
     }
 
     private sealed record LoyaltyMemberScope(string? CampaignId, string MemberId) : ExportScope
     {
-        internal override ExportParameters Apply(ExportParameters parameters, IVoucherDirectory vouchers)
+        internal override async ValueTask<ExportParameters> ApplyAsync(
+            ExportParameters parameters, IVoucherDirectory vouchers, CancellationToken cancellationToken)
         {
-            if (!vouchers.TryFind(MemberId, out var card)
-                || card.Type != "LOYALTY_CARD"
-                || (CampaignId is not null && card.CampaignId != CampaignId))
+            VoucherInfo? card = await vouchers.FindVoucherAsync(MemberId, cancellationToken).ConfigureAwait(false);
+            CampaignInfo? campaign = CampaignId is null
+                ? null
+                : await vouchers.FindCampaignAsync(CampaignId, cancellationToken).ConfigureAwait(false);
+            if (card is null
+                || card.Type != VoucherInfo.LoyaltyCard
+                || (CampaignId is not null && (campaign is null || card.CampaignId != campaign.Id)))
             {
                 throw new ExportValidationException(VoucherifyError.NotFound("loyalty_card", MemberId));
             }

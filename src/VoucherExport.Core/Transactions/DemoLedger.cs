@@ -12,10 +12,10 @@ namespace VoucherExport.Transactions;
 public sealed class DemoLedger
 {
     /// <summary>The type of a gift card voucher.</summary>
-    internal const string GiftVoucher = "GIFT_VOUCHER";
+    internal const string GiftVoucher = VoucherInfo.GiftVoucher;
 
     /// <summary>The type of a loyalty card voucher.</summary>
-    internal const string LoyaltyCard = "LOYALTY_CARD";
+    internal const string LoyaltyCard = VoucherInfo.LoyaltyCard;
 
     // Independent random streams, so adding a voucher does not shift every transaction.
     private const ulong VoucherStream = 1;
@@ -98,6 +98,13 @@ public sealed class DemoLedger
             campaigns[i] = random.Id("camp_", 24);
         }
 
+        // Names follow from the campaign's place, so they take nothing from the random stream (same ledger as before).
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < campaigns.Length; i++)
+        {
+            names[campaigns[i]] = i < giftCampaigns ? $"Gift Cards {i + 1}" : $"Loyalty Program {i - giftCampaigns + 1}";
+        }
+
         var taken = new HashSet<string>(StringComparer.Ordinal);
         var vouchers = new VoucherInfo[count];
         Span<char> code = stackalloc char[14];
@@ -134,7 +141,7 @@ public sealed class DemoLedger
             }
             while (!taken.Add(text));
 
-            vouchers[i] = new VoucherInfo(id, text, campaign, gift ? GiftVoucher : LoyaltyCard);
+            vouchers[i] = new VoucherInfo(id, text, campaign, gift ? GiftVoucher : LoyaltyCard) { CampaignName = names[campaign] };
         }
 
         return vouchers;

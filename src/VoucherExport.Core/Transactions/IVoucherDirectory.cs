@@ -1,11 +1,15 @@
 namespace VoucherExport.Transactions;
 
-/// <summary>Resolves voucher codes and ids, and knows which campaigns exist.</summary>
+/// <summary>Resolves voucher codes and ids, and campaigns by id or name.</summary>
+/// <remarks>
+/// Asynchronous because a directory may live in a database next to the ledger (millions of vouchers are not held in
+/// memory); the in-memory directory answers synchronously.
+/// </remarks>
 public interface IVoucherDirectory
 {
-    /// <summary>Finds a voucher by its code or by its <c>v_</c> id.</summary>
-    bool TryFind(string codeOrId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out VoucherInfo? voucher);
+    /// <summary>The voucher with this code or <c>v_</c> id; null when there is none.</summary>
+    ValueTask<VoucherInfo?> FindVoucherAsync(string codeOrId, CancellationToken cancellationToken = default);
 
-    /// <summary>Whether a campaign with this id exists.</summary>
-    bool CampaignExists(string campaignId);
+    /// <summary>The campaign with this <c>camp_</c> id or, failing that, this name; null when there is none.</summary>
+    ValueTask<CampaignInfo?> FindCampaignAsync(string idOrName, CancellationToken cancellationToken = default);
 }

@@ -5,8 +5,11 @@ using System.Text.Unicode;
 
 namespace VoucherExport.Transactions;
 
-/// <summary>Reads and writes vouchers as JSON Lines: <c>{"id","code","campaign_id","type"}</c> a line.</summary>
-/// <remarks><c>id</c>, <c>code</c> and <c>type</c> are required; <c>campaign_id</c> may be null or absent; other keys are ignored.</remarks>
+/// <summary>Reads and writes vouchers as JSON Lines: <c>{"id","code","campaign_id","campaign","type"}</c> a line.</summary>
+/// <remarks>
+/// <c>id</c>, <c>code</c> and <c>type</c> are required; <c>campaign_id</c> and <c>campaign</c> (the campaign's name, as in
+/// Voucherify's voucher object) may be null or absent; other keys are ignored, so Voucherify's own voucher objects read as they are.
+/// </remarks>
 public static class VoucherJsonLines
 {
     // Voucher files are small; 64 KiB reads and a 1 MiB line cap are generous for four short strings.
@@ -68,6 +71,11 @@ public static class VoucherJsonLines
             writer.WriteString("id"u8, voucher.Id);
             writer.WriteString("code"u8, voucher.Code);
             writer.WriteString("campaign_id"u8, voucher.CampaignId);
+            if (voucher.CampaignName is not null)
+            {
+                writer.WriteString("campaign"u8, voucher.CampaignName);
+            }
+
             writer.WriteString("type"u8, voucher.Type);
             writer.WriteEndObject();
             writer.Flush();
@@ -91,7 +99,7 @@ public static class VoucherJsonLines
             throw new FormatException("invalid UTF-8");
         }
 
-        string? id = null, code = null, campaignId = null, type = null;
+        string? id = null, code = null, campaignId = null, campaign = null, type = null;
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -117,6 +125,11 @@ public static class VoucherJsonLines
                     reader.Read();
                     campaignId = ReadText(ref reader, "campaign_id");
                 }
+                else if (reader.ValueTextEquals("campaign"u8))
+                {
+                    reader.Read();
+                    campaign = ReadText(ref reader, "campaign");
+                }
                 else if (reader.ValueTextEquals("type"u8))
                 {
                     reader.Read();
@@ -137,7 +150,7 @@ public static class VoucherJsonLines
         }
 
         return new VoucherInfo(
-            Required(id, "id"), Required(code, "code"), campaignId, Required(type, "type"));
+            Required(id, "id"), Required(code, "code"), campaignId, Required(type, "type")) { CampaignName = campaign };
     }
 
     private static string? ReadText(ref Utf8JsonReader reader, string name) => reader.TokenType switch

@@ -362,14 +362,14 @@ public class FilterCompilerTests
     }
 
     [Fact]
-    public void ResolvingCodesOfNoFiltersGivesNull()
-        => Assert.Null(FilterCompiler.ResolveVoucherCodes(null, Directory()));
+    public async Task ResolvingCodesOfNoFiltersGivesNull()
+        => Assert.Null(await FilterCompiler.ResolveVoucherCodesAsync(null, Directory()));
 
     [Fact]
-    public void CodesInEqualityOperandsAreResolvedToIds()
+    public async Task CodesInEqualityOperandsAreResolvedToIds()
     {
         var filters = Filters("{'voucher_id':{'conditions':{'$in':['CODE1','v_2','unknown'],'$not_in':'CODE2','$is':['CODE1'],'$is_not':'CODE3'}}}");
-        var resolved = FilterCompiler.ResolveVoucherCodes(filters, Directory());
+        var resolved = await FilterCompiler.ResolveVoucherCodesAsync(filters, Directory());
         Assert.NotSame(filters, resolved);
         var conditions = resolved!.Clauses[0].Conditions;
         Assert.Equal(["v_1", "v_2", "unknown"], conditions[0].Values.Select(v => v.Text));
@@ -385,17 +385,17 @@ public class FilterCompilerTests
     [InlineData("{'voucher_id':{'conditions':{'$contains':'CODE1','$starts_with':'CODE1','$ends_with':'CODE2','$has_value':true}}}")]
     [InlineData("{'campaign_id':{'conditions':{'$is':'CODE1'}},'source_id':{'conditions':{'$in':['CODE2']}}}")]
     [InlineData("{'junction':'or'}")]
-    public void FiltersWithNothingToResolveAreReturnedAsIs(string json)
+    public async Task FiltersWithNothingToResolveAreReturnedAsIs(string json)
     {
         var filters = Filters(json);
-        Assert.Same(filters, FilterCompiler.ResolveVoucherCodes(filters, Directory()));
+        Assert.Same(filters, await FilterCompiler.ResolveVoucherCodesAsync(filters, Directory()));
     }
 
     [Fact]
-    public void ResolvingLeavesOtherClausesAndTheJunctionAlone()
+    public async Task ResolvingLeavesOtherClausesAndTheJunctionAlone()
     {
         var filters = Filters("{'junction':'or','amount':{'conditions':{'$is':1}},'voucher_id':{'conditions':{'$is':'CODE2'}}}");
-        var resolved = FilterCompiler.ResolveVoucherCodes(filters, Directory())!;
+        var resolved = (await FilterCompiler.ResolveVoucherCodesAsync(filters, Directory()))!;
         Assert.Equal(FilterJunction.Or, resolved.Junction);
         Assert.Same(filters.Clauses[0], resolved.Clauses[0]);
         Assert.Equal("v_2", resolved.Clauses[1].Conditions[0].Values[0].Text);

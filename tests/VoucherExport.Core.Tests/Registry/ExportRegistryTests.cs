@@ -11,8 +11,8 @@ namespace VoucherExport.Tests.Registry;
 
 public class ExportRegistryTests
 {
-    private static readonly VoucherInfo Gift = new("v_HRwc0oHzAAAAAAAAAAAAAAAA", "HRwc0oHz", "camp_gift", "GIFT_VOUCHER");
-    private static readonly VoucherInfo Card = new("v_CardAAAAAAAAAAAAAAAAAAAA", "LC-1", "camp_loyal", "LOYALTY_CARD");
+    private static readonly VoucherInfo Gift = new("v_HRwc0oHzAAAAAAAAAAAAAAAA", "HRwc0oHz", "camp_gift", "GIFT_VOUCHER") { CampaignName = "Gift campaign" };
+    private static readonly VoucherInfo Card = new("v_CardAAAAAAAAAAAAAAAAAAAA", "LC-1", "camp_loyal", "LOYALTY_CARD") { CampaignName = "Loyalty campaign" };
     private static readonly IVoucherDirectory Directory = new InMemoryVoucherDirectory([Gift, Card]);
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2023, 5, 16, 8, 30, 21, 496, TimeSpan.Zero));
     private readonly InMemoryChunkSinkFactory _sinks = new();
@@ -121,6 +121,14 @@ public class ExportRegistryTests
         Assert.Equal(3, (await registry.WaitAsync("app", generic.Id))!.Result!.Rows);
         var stored = ToJson(campaign).GetProperty("parameters").GetProperty("filters");
         Assert.Equal("camp_gift", stored.GetProperty("campaign_id").GetProperty("conditions").GetProperty("$in")[0].GetString());
+
+        // A campaign may be named instead of given by id; the stored filter names the id either way.
+        var byName = await registry.CreateCampaignTransactionsExportAsync("app", "Gift campaign", null);
+        Assert.Equal("camp_gift", ToJson(byName).GetProperty("parameters").GetProperty("filters")
+            .GetProperty("campaign_id").GetProperty("conditions").GetProperty("$in")[0].GetString());
+        var memberByCampaignName = await registry.CreateLoyaltyMemberTransactionsExportAsync("app", "Loyalty campaign", Card.Code, null);
+        Assert.Equal(1, (await registry.WaitAsync("app", memberByCampaignName.Id))!.Result!.Rows);
+        await Assert.ThrowsAsync<ExportValidationException>(() => registry.CreateLoyaltyMemberTransactionsExportAsync("app", "Gift campaign", Card.Code, null));
 
         var wrongObject = await Assert.ThrowsAsync<ExportValidationException>(() => registry.CreateExportAsync("app", Json("""{"exported_object":"vouchers"}""")));
         Assert.Contains("exported_object", wrongObject.Error.Details, StringComparison.Ordinal);
