@@ -4,7 +4,7 @@ using VoucherExport.Registry;
 
 namespace VoucherExport.Server;
 
-/// <summary>Logs how each export ends (DONE with its size, or ERROR with its cause), with the export id in the log scope.</summary>
+/// <summary>Logs what the registry's lifecycle lines leave out about an export's end (skipped malformed rows, deleted before it ended), with the export id in the log scope.</summary>
 internal sealed partial class ExportWatcher(ExportRegistry registry, IHostApplicationLifetime lifetime, ILogger<ExportWatcher> logger)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _watching = new();
@@ -32,16 +32,9 @@ internal sealed partial class ExportWatcher(ExportRegistry registry, IHostApplic
                 case null:
                     LogGone(logger);
                     break;
-                case { Status: ExportStatus.Done, Result: { } result }:
-                    LogDone(logger, result.Rows, result.Bytes, result.Chunks.Count);
-                    if (result.SkippedRows > 0)
-                    {
-                        LogSkipped(logger, result.SkippedRows);
-                    }
-
-                    break;
-                case { Error: { } error }:
-                    LogFailed(logger, error.Key, error.Details);
+                // DONE and ERROR themselves are the registry's lifecycle lines (ExportDone, ExportFailed, ExportCancelled).
+                case { Status: ExportStatus.Done, Result: { SkippedRows: > 0 } result }:
+                    LogSkipped(logger, result.SkippedRows);
                     break;
                 default:
                     break;
@@ -58,14 +51,8 @@ internal sealed partial class ExportWatcher(ExportRegistry registry, IHostApplic
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Export DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunk(s)")]
-    private static partial void LogDone(ILogger logger, long rows, long bytes, int chunks);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Export DONE without {Skipped} malformed ledger row(s) (Ledger:MalformedRows is Skip; result.skipped_rows)")]
     private static partial void LogSkipped(ILogger logger, long skipped);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Export ERROR: {Key}: {Details}")]
-    private static partial void LogFailed(ILogger logger, string key, string? details);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export deleted before it finished")]
     private static partial void LogGone(ILogger logger);

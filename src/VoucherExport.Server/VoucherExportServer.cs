@@ -6,10 +6,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VoucherExport.Chunks;
 using VoucherExport.Registry;
+using VoucherExport.Server.Operations;
 
 namespace VoucherExport.Server;
 
@@ -66,6 +68,9 @@ public static partial class VoucherExportServer
             // A backstop behind the create endpoints' own check, which answers with a clearer 400.
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes + 1L;
         });
+        // The store and the sinks are services, so the console and the health checks see what the registry uses (and a host
+        // or a test may register its own first).
+        services.TryAddSingleton<IExportStore>(_ => new InMemoryExportStore(time));
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<ServerOptions>();
@@ -73,12 +78,13 @@ public static partial class VoucherExportServer
                 ? (given, host.Vouchers ?? Transactions.InMemoryVoucherDirectory.Empty, "the host's source")
                 : LedgerFactory.Open(options.Ledger);
             return new ExportRegistry(
-                new InMemoryExportStore(),
+                provider.GetRequiredService<IExportStore>(),
                 source,
-                new FileSystemChunkSinkFactory(options.DataFolder),
+                provider.GetService<IChunkSinkFactory>() ?? new FileSystemChunkSinkFactory(options.DataFolder),
                 new ExportRegistryOptions { MaxConcurrentExports = options.MaxConcurrentExports, Chunks = options.Chunks, Retry = options.Retry },
                 vouchers,
-                time);
+                time,
+                logger: provider.GetService<ILogger<ExportRegistry>>());
         });
         services.AddSingleton(provider => new ApplicationAuthenticator(provider.GetRequiredService<ServerOptions>().Applications));
         services.AddSingleton(provider => new DownloadTokens(provider.GetRequiredService<ServerOptions>().Downloads, time));
@@ -86,6 +92,7 @@ public static partial class VoucherExportServer
         services.AddSingleton<ExportWatcher>();
         services.AddSingleton<ExportApi>();
         services.AddSingleton<DownloadApi>();
+        builder.AddExportOperations(time);
         return builder;
     }
 
@@ -127,6 +134,7 @@ public static partial class VoucherExportServer
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(context => ServerEndpoints.WriteStatusAsync(context.HttpContext));
         ServerEndpoints.Map(app);
+        app.MapExportOperations();
         return app;
     }
 
