@@ -153,7 +153,7 @@ public static class ExportEngine
                         }
                     }
 
-                    progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                    progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks) { Phase = ExportPhase.Write });
                 }
 
                 return await CompleteAsync(stage, cancellationToken).ConfigureAwait(false);
@@ -177,6 +177,7 @@ public static class ExportEngine
             var sorter = new ExternalSorter(options, query.Order, pool);
             await using (sorter.ConfigureAwait(false))
             {
+                progress?.Report(new ExportProgress(0, 0, 0) { Phase = ExportPhase.Sort });
                 using (Activity? sorting = ExportStage.Start(ExportStage.Sort))
                 {
                     try
@@ -211,7 +212,7 @@ public static class ExportEngine
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         await writer.WriteAsync(sorted, cancellationToken).ConfigureAwait(false);
-                        progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks));
+                        progress?.Report(new ExportProgress(writer.Rows, writer.Bytes, writer.Chunks) { Phase = ExportPhase.Write, TotalRows = sorter.Count });
                     }
 
                     stage?.SetTag("sort.runs_spilled", sorter.RunsWritten);

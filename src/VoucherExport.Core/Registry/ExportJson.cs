@@ -48,6 +48,16 @@ public static class ExportJson
             writer.WriteNumber("rows", progress.Rows);
             writer.WriteNumber("bytes", progress.Bytes);
             writer.WriteNumber("chunks", progress.Chunks);
+            if (progress.Phase is { } phase)
+            {
+                writer.WriteString("phase", phase);
+            }
+
+            if (progress.TotalRows is { } total)
+            {
+                writer.WriteNumber("total_rows", total);
+            }
+
             writer.WriteEndObject();
         }
 

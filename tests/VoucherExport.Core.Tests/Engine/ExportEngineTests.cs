@@ -187,6 +187,23 @@ public class ExportEngineTests
         Assert.Equal(new ExportProgress(result.Result.Rows, result.Result.Bytes, result.Result.Chunks.Count), progress.Last);
     }
 
+    [Fact]
+    public void ASortedRunReportsItsPhasesAndTheTotalOnceKnown()
+    {
+        var progress = new AllProgress();
+        var request = Request(AllFields(ExportOrder.CreatedAtAscending));
+
+        // The rows come newest first, so the engine sorts them: the "sort" phase, then "write" with the total known.
+        var (result, _) = Run(new InMemoryTransactionSource(Rows.Many(500).Reverse().ToArray(), batchSize: 50), request, progress);
+
+        Assert.Equal(ExportPhase.Sort, progress.Reports[0].Phase);
+        Assert.Null(progress.Reports[0].TotalRows);
+        var writing = progress.Reports.Where(p => p.Phase == ExportPhase.Write).ToList();
+        Assert.NotEmpty(writing);
+        Assert.All(writing, p => Assert.Equal(500, p.TotalRows));
+        Assert.Equal(result.Result.Rows, writing[^1].Rows);
+    }
+
     /// <summary>Property (d): the export is byte-identical whatever the source's batch sizes and input order.</summary>
     [Property(MaxTest = 40)]
     public Property SameBytesWhateverTheBatchSizes(PositiveInt batchA, PositiveInt batchB, bool ascending, PositiveInt maxBytes)
@@ -204,6 +221,13 @@ public class ExportEngineTests
             .SequenceEqual(sb.Committed.Where(kv => kv.Key != ExportEngine.ManifestName).Select(kv => Convert.ToHexString(kv.Value)));
         bool sameAsReference = Unchunked(sa, a).AsSpan().SequenceEqual(Reference(rows, parameters));
         return (sameChunks && sameAsReference && ra.Result.Rows == rb.Result.Rows).ToProperty();
+    }
+
+    private sealed class AllProgress : IProgress<ExportProgress>
+    {
+        public List<ExportProgress> Reports { get; } = [];
+
+        public void Report(ExportProgress value) => Reports.Add(value);
     }
 
     private sealed class LastProgress : IProgress<ExportProgress>

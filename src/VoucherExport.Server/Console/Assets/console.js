@@ -192,8 +192,8 @@
       const status = el("td", {}, el("span", { class: "badge " + exp.status, text: exp.status.replace("_", " "), data: { status: exp.status } }));
       if (exp.error) status.append(el("div", { class: "error-key", text: exp.error.key + (exp.error.details ? ": " + exp.error.details : "") }));
       const row = el("tr", { class: "row", data: { exportId: exp.id, status: exp.status } },
-        idCell, status, el("td", { class: "scope", text: exp.scope }), el("td", { text: when(exp.created_at) }),
-        el("td", { text: when(exp.finished_at) }), progressCell(exp, state.now), actions(exp));
+        idCell, status, el("td", { class: "scope", text: exp.scope }), el("td", { class: "time", text: when(exp.created_at) }),
+        el("td", { class: "time", text: when(exp.finished_at) }), progressCell(exp, state.now), actions(exp));
       row.addEventListener("click", (e) => {
         if (e.target.closest("a, button")) return;
         if (open.has(exp.id)) open.delete(exp.id); else open.add(exp.id);
