@@ -26,7 +26,10 @@ public class LifecycleTests
         Assert.Equal("IN_PROGRESS", runningA.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, runningA.GetProperty("result").ValueKind);
         Assert.True(runningA.TryGetProperty("progress", out JsonElement progress), runningA.ToString());
-        Assert.Equal(["rows", "bytes", "chunks"], progress.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["rows", "bytes", "chunks", "phase"], progress.EnumerateObject().Select(p => p.Name));
+
+        // The gated source gives no order, so A is sorting: nothing written yet, and no total until the sort ends.
+        Assert.Equal("sort", progress.GetProperty("phase").GetString());
         JsonElement waitingB = await GetAsync(server, b);
         Assert.Equal("SCHEDULED", waitingB.GetProperty("status").GetString());
         Assert.False(waitingB.TryGetProperty("progress", out _));
