@@ -15,6 +15,7 @@ public static class CliApp
             ExportCommand.Create(stdout, stderr),
             ValidateCommand.Create(stdout, stderr),
             ServeCommand.Create(stdout, stderr),
+            LoadCommand.Create(stdout, stderr),
         };
 
         // '@file.json' is our parameters syntax, not a response file.

@@ -11,7 +11,7 @@ internal static class GenerateCommand
         var rows = new Option<long>("--rows") { Description = "How many transactions to generate.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the generator; the same seed gives the same bytes.", DefaultValueFactory = _ => 1 };
         var output = new Option<FileInfo>("--out") { Description = "The JSON Lines ledger to write.", Required = true };
-        var vouchers = new Option<FileInfo?>("--vouchers") { Description = "Also write the vouchers, one {\"id\",\"code\",\"campaign_id\",\"type\"} a line." };
+        var vouchers = new Option<FileInfo?>("--vouchers") { Description = "Also write the vouchers, one {\"id\",\"code\",\"campaign_id\",\"campaign\",\"type\"} a line." };
         var command = new Command("generate", """
             Writes a demo ledger: gift and loyalty cards, every transaction type, nasty text in reasons.
             Example: voucher-export generate --rows 1000000 --out ledger.jsonl --vouchers vouchers.jsonl

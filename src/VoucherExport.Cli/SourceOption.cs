@@ -12,8 +12,7 @@ internal static class SourceOption
         string source, string? vouchersPath, string? sourceOrder = null, bool skipMalformed = false)
     {
         MalformedRowPolicy policy = skipMalformed ? MalformedRowPolicy.Skip : MalformedRowPolicy.Fail;
-        bool fileLedger = !source.StartsWith("demo:", StringComparison.Ordinal) && !source.StartsWith("postgres://", StringComparison.Ordinal)
-            && !source.StartsWith("postgresql://", StringComparison.Ordinal) && !source.StartsWith("Host=", StringComparison.OrdinalIgnoreCase);
+        bool fileLedger = !source.StartsWith("demo:", StringComparison.Ordinal) && !PostgresConnectionUrl.IsPostgres(source);
         if (skipMalformed && !fileLedger)
         {
             // The demo and PostgreSQL ledgers have typed rows: there is nothing malformed to skip.
@@ -50,21 +49,18 @@ internal static class SourceOption
             }
         }
 
-        if (source.StartsWith("demo:", StringComparison.Ordinal))
+        if (OpenDemo(source) is { } ledger)
         {
-            if (!long.TryParse(source.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long rows))
-            {
-                throw new CliInputException("--source", $"'{source}': demo:N needs a row count, e.g. demo:100000");
-            }
-
-            var ledger = new DemoLedger(rows);
-            return (ledger.AsSource(), vouchersPath is null ? new InMemoryVoucherDirectory(ledger.Vouchers) : directory, $"demo ledger of {rows:N0} rows");
+            return (ledger.AsSource(), vouchersPath is null ? new InMemoryVoucherDirectory(ledger.Vouchers) : directory, $"demo ledger of {ledger.Rows:N0} rows");
         }
 
-        if (source.StartsWith("postgres://", StringComparison.Ordinal) || source.StartsWith("postgresql://", StringComparison.Ordinal)
-            || source.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
+        if (PostgresConnectionUrl.IsPostgres(source))
         {
-            return (OpenPostgres(source), directory, "PostgreSQL ledger");
+            // The voucher directory lives beside the ledger unless a file is named.
+            var (connectionString, ledgerOptions) = ParsePostgres(source, "--source");
+            NpgsqlDataSource dataSource = NpgsqlDataSource.Create(connectionString);
+            IVoucherDirectory vouchers = vouchersPath is null ? new PostgresVoucherDirectory(dataSource, ledgerOptions) : directory;
+            return (new PostgresTransactionSource(dataSource, ledgerOptions), vouchers, "PostgreSQL ledger");
         }
 
         if (!File.Exists(source))
@@ -78,49 +74,35 @@ internal static class SourceOption
         return (opened, directory, source);
     }
 
-    /// <summary>
-    /// A PostgreSQL ledger from <c>postgres://user:password@host:port/database?schema=…&amp;table=…&amp;partitions=…</c> or
-    /// an Npgsql connection string (<c>Host=…;Username=…</c>, the default table <c>public.voucher_transactions</c>).
-    /// </summary>
-    private static PostgresTransactionSource OpenPostgres(string source)
+    /// <summary>The demo ledger <c>demo:N</c> names; null when <paramref name="source"/> is not <c>demo:</c>.</summary>
+    public static DemoLedger? OpenDemo(string source)
     {
-        var options = PostgresLedgerOptions.Default;
-        string connectionString = source;
+        if (!source.StartsWith("demo:", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (!long.TryParse(source.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long rows))
+        {
+            throw new CliInputException("--source", $"'{source}': demo:N needs a row count, e.g. demo:100000");
+        }
+
+        return new DemoLedger(rows);
+    }
+
+    /// <summary>
+    /// A PostgreSQL address given to <paramref name="option"/>: <c>postgres://user:password@host:port/database?schema=…&amp;table=…&amp;vouchers=…&amp;partitions=…</c>
+    /// or an Npgsql connection string (<c>Host=…;Username=…</c>, the default tables).
+    /// </summary>
+    public static (string ConnectionString, PostgresLedgerOptions Options) ParsePostgres(string value, string option)
+    {
         try
         {
-            if (!source.StartsWith("Host=", StringComparison.OrdinalIgnoreCase))
-            {
-                var uri = new Uri(source);
-                string[] user = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
-                var builder = new NpgsqlConnectionStringBuilder
-                {
-                    Host = uri.Host,
-                    Port = uri.IsDefaultPort || uri.Port < 0 ? 5432 : uri.Port,
-                    Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
-                    Username = user[0].Length == 0 ? null : user[0],
-                    Password = user.Length > 1 ? user[1] : null,
-                };
-                foreach (string pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    string[] kv = pair.Split('=', 2);
-                    string value = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : string.Empty;
-                    options = kv[0] switch
-                    {
-                        "schema" => options with { Schema = value },
-                        "table" => options with { Table = value },
-                        "partitions" => options with { Partitions = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
-                        _ => throw new CliInputException("--source", $"unknown option '{kv[0]}' in the PostgreSQL URL (allowed: schema, table, partitions)"),
-                    };
-                }
-
-                connectionString = builder.ConnectionString;
-            }
-
-            return new PostgresTransactionSource(NpgsqlDataSource.Create(connectionString), options.Validate());
+            return PostgresConnectionUrl.Parse(value);
         }
-        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException or OverflowException)
+        catch (FormatException e)
         {
-            throw new CliInputException("--source", $"not a usable PostgreSQL source: {e.Message}");
+            throw new CliInputException(option, e.Message);
         }
     }
 }

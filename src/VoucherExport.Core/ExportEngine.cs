@@ -33,6 +33,7 @@ public static class ExportEngine
         request.Csv.Validate();
         request.Chunks.Validate();
         request.Sort.Validate();
+        sinkFactory.CheckLimits(request.Chunks);
 
         // One clock reading for the whole run: relative filters must not drift while rows stream.
         DateTimeOffset now = request.Time.GetUtcNow();

@@ -20,6 +20,7 @@ internal static class EmbeddedSql
     /// <summary>Replaces the placeholders by validated identifiers.</summary>
     public static string Fill(string script, string schema, string table) => script
         .Replace("{schema}", SqlIdentifier.Quote(schema), StringComparison.Ordinal)
+        .Replace("{name_schema}", schema, StringComparison.Ordinal)
         .Replace("{table}", SqlIdentifier.Quote(table), StringComparison.Ordinal)
         .Replace("{name}", table, StringComparison.Ordinal);
 

@@ -59,6 +59,26 @@ public sealed class S3ChunkSinkFactory : IChunkSinkFactory, IDisposable
     /// <exception cref="ArgumentException"><paramref name="exportId"/> is not 1–128 of <c>[A-Za-z0-9_-]</c>.</exception>
     public IChunkSink Create(string exportId) => new S3ChunkSink(this, ExportPrefix(exportId));
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// A chunk is one multipart upload of at most 10,000 parts of <see cref="S3ChunkSinkOptions.PartSize"/> bytes (the
+    /// 5 GiB cap of one part is never reached: the part size is at most 1 GiB). A chunk limit past that is refused here,
+    /// before anything is read or uploaded, rather than found at part 10,001.
+    /// </remarks>
+    public void CheckLimits(ChunkLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        long most = Options.PartSize * S3ChunkWriter.MaxParts;
+        if (limits.MaxChunkBytes > most)
+        {
+            long needed = (limits.MaxChunkBytes + S3ChunkWriter.MaxParts - 1) / S3ChunkWriter.MaxParts;
+            throw new ChunkStoreLimitException(
+                $"a chunk of up to {limits.MaxChunkBytes:N0} bytes needs more than {S3ChunkWriter.MaxParts:N0} S3 parts of " +
+                $"{Options.PartSize:N0} bytes (at most {most:N0} bytes an object); raise the part size to at least {needed:N0} " +
+                "bytes or lower the chunk limit");
+        }
+    }
+
     /// <summary>The key prefix of an export's objects, ending in '/': <c>Prefix/&lt;export id&gt;/</c>.</summary>
     /// <exception cref="ArgumentException"><paramref name="exportId"/> is not 1–128 of <c>[A-Za-z0-9_-]</c>.</exception>
     public string ExportPrefix(string exportId)

@@ -12,7 +12,8 @@ namespace VoucherExport.S3;
 internal sealed class S3ChunkWriter : IChunkWriter
 {
     /// <summary>S3 numbers parts 1 to 10,000.</summary>
-    private const int MaxParts = 10_000;
+    /// <summary>S3's most parts in one multipart upload.</summary>
+    internal const int MaxParts = 10_000;
 
     private const string CsvContentType = "text/csv; charset=utf-8";
 
@@ -162,7 +163,9 @@ internal sealed class S3ChunkWriter : IChunkWriter
     {
         if (_nextPart > MaxParts)
         {
-            throw new IOException(
+            // The factory's CheckLimits refuses such limits up front; an oversize record can still get here. A rerun would
+            // fail the same way, so this is never retried.
+            throw new ChunkStoreLimitException(
                 $"s3://{Bucket}/{_key} would need more than {MaxParts} parts of {_partSize} bytes; raise the part size or lower the chunk size");
         }
 

@@ -29,10 +29,14 @@ public sealed record ChunkInfo(
     /// <summary>Whether the chunk is stored gzip-compressed (its name ends in <c>.csv.gz</c>).</summary>
     public bool IsGzip => ChunkNames.IsGzip(Name);
 
-    /// <summary>The chunk's name for a 1-based index: <c>part-00001.csv</c>.</summary>
-    public static string NameFor(int index) => $"part-{index:D5}.csv";
+    /// <summary>
+    /// The chunk's name for a 1-based index: <c>part-00001.csv</c> to <c>part-99999.csv</c>, then <c>part-a100000.csv</c>
+    /// (six digits), <c>part-b1000000.csv</c> (seven), …: the letter says how many digits follow, so names keep sorting in
+    /// chunk order byte by byte (as S3 lists keys and <c>ls</c> lists files in the C locale) past 99,999 chunks.
+    /// </summary>
+    public static string NameFor(int index) => ChunkNames.Stem(index) + ".csv";
 
     /// <summary>The chunk's name for a 1-based index when stored with <paramref name="compression"/>: <c>part-00001.csv.gz</c> for gzip.</summary>
     public static string NameFor(int index, ChunkCompression compression)
-        => compression == ChunkCompression.Gzip ? $"part-{index:D5}.csv.gz" : NameFor(index);
+        => compression == ChunkCompression.Gzip ? ChunkNames.Stem(index) + ChunkNames.GzipSuffix : NameFor(index);
 }

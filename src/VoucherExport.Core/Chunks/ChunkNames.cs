@@ -15,7 +15,26 @@ internal static class ChunkNames
     /// <summary>The suffix of a gzip-compressed chunk.</summary>
     public const string GzipSuffix = ".csv.gz";
 
-    /// <summary>Whether <paramref name="name"/> is a chunk name: <c>part-</c>, five or more digits, <c>.csv</c> or <c>.csv.gz</c>.</summary>
+    /// <summary>The most chunks whose names are five digits; later names carry a digit-count letter.</summary>
+    public const int MaxFiveDigitIndex = 99_999;
+
+    /// <summary><c>part-00001</c> … <c>part-99999</c>, then <c>part-a100000</c>, <c>part-b1000000</c>, … (see <see cref="ChunkInfo.NameFor(int)"/>).</summary>
+    public static string Stem(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(index, 1);
+        if (index <= MaxFiveDigitIndex)
+        {
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"part-{index:D5}");
+        }
+
+        int digits = index.ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"part-{(char)('a' + digits - 6)}{index}");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is a chunk name: <c>part-</c>, five or more digits (or a letter <c>a</c>–<c>e</c>
+    /// and six to ten digits, as <see cref="Stem"/> writes past 99,999), <c>.csv</c> or <c>.csv.gz</c>.
+    /// </summary>
     public static bool IsChunk(ReadOnlySpan<char> name)
     {
         if (name.EndsWith(".gz", StringComparison.Ordinal))
@@ -29,6 +48,14 @@ internal static class ChunkNames
         }
 
         ReadOnlySpan<char> digits = name[5..^4];
+        if (digits.Length > 0 && digits[0] is >= 'a' and <= 'e')
+        {
+            // The letter names the digit count, and the number must need all of them (no padding, no leading zero).
+            int count = digits[0] - 'a' + 6;
+            digits = digits[1..];
+            return digits.Length == count && digits[0] != '0' && !digits.ContainsAnyExceptInRange('0', '9');
+        }
+
         return digits.Length >= 5 && !digits.ContainsAnyExceptInRange('0', '9');
     }
 

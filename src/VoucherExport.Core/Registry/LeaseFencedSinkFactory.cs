@@ -11,6 +11,8 @@ internal sealed class LeaseFencedSinkFactory(IChunkSinkFactory inner, Func<Cance
 {
     public IChunkSink Create(string exportId) => new Sink(inner.Create(exportId), stillHeld);
 
+    public void CheckLimits(ChunkLimits limits) => inner.CheckLimits(limits);
+
     private sealed class Sink(IChunkSink inner, Func<CancellationToken, ValueTask<bool>> stillHeld) : IChunkSink
     {
         public ValueTask<IChunkWriter> CreateChunkAsync(string name, CancellationToken cancellationToken) =>

@@ -22,38 +22,126 @@ public static class PostgresLedgerLoader
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(source);
         options = (options ?? PostgresLedgerOptions.Default).Validate();
-        var query = new TransactionQuery(null, ExportOrder.CreatedAtAscending, DateTimeOffset.UnixEpoch);
-        long rows = 0;
         NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
-                $"COPY {options.QualifiedTable} ({LedgerRows.CopyColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken)
-                .ConfigureAwait(false);
-            await using (importer.ConfigureAwait(false))
-            {
-                await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
-                    .WithCancellation(cancellationToken).ConfigureAwait(false))
-                {
-                    for (int i = 0; i < batch.Length; i++)
-                    {
-                        await WriteRowAsync(importer, batch.Span[i], cancellationToken).ConfigureAwait(false);
-                    }
+            long rows = await CopyTransactionsAsync(connection, source, options, progress: null, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, $"ANALYZE {options.QualifiedTable}", cancellationToken).ConfigureAwait(false);
+            return rows;
+        }
+    }
 
-                    rows += batch.Length;
+    /// <summary>
+    /// Replaces the ledger, and the voucher directory when <paramref name="vouchers"/> is given, by what
+    /// <paramref name="source"/> yields: the tables are created when missing, emptied and filled with binary COPY in one
+    /// transaction, so a re-run replaces rather than duplicates, readers see the old rows or the new ones and never a mix,
+    /// and a bad row leaves the old rows in place. <paramref name="progress"/> hears the ledger rows copied so far.
+    /// </summary>
+    public static async Task<PostgresLoadResult> ReplaceAsync(
+        NpgsqlDataSource dataSource,
+        ITransactionSource source,
+        IEnumerable<VoucherInfo>? vouchers,
+        PostgresLedgerOptions? options = null,
+        IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(source);
+        options = (options ?? PostgresLedgerOptions.Default).Validate();
+        await PostgresLedgerSchema.EnsureCreatedAsync(dataSource, options, cancellationToken).ConfigureAwait(false);
+        NpgsqlConnection connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            long rows;
+            long voucherRows = 0;
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                string tables = vouchers is null ? options.QualifiedTable : $"{options.QualifiedTable}, {options.QualifiedVouchersTable}";
+                await ExecuteAsync(connection, transaction, $"TRUNCATE {tables}", cancellationToken).ConfigureAwait(false);
+                rows = await CopyTransactionsAsync(connection, source, options, progress, cancellationToken).ConfigureAwait(false);
+                if (vouchers is not null)
+                {
+                    voucherRows = await CopyVouchersAsync(connection, vouchers, options, cancellationToken).ConfigureAwait(false);
                 }
 
-                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var analyze = new NpgsqlCommand($"ANALYZE {options.QualifiedTable}", connection);
-            await using (analyze.ConfigureAwait(false))
+            await ExecuteAsync(connection, null, $"ANALYZE {options.QualifiedTable}", cancellationToken).ConfigureAwait(false);
+            if (vouchers is not null)
             {
-                await analyze.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, null, $"ANALYZE {options.QualifiedVouchersTable}", cancellationToken).ConfigureAwait(false);
             }
+
+            return new PostgresLoadResult(rows, voucherRows);
+        }
+    }
+
+    private static async Task<long> CopyTransactionsAsync(
+        NpgsqlConnection connection, ITransactionSource source, PostgresLedgerOptions options, IProgress<long>? progress,
+        CancellationToken cancellationToken)
+    {
+        var query = new TransactionQuery(null, ExportOrder.CreatedAtAscending, DateTimeOffset.UnixEpoch);
+        long rows = 0;
+        NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            $"COPY {options.QualifiedTable} ({LedgerRows.CopyColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken)
+            .ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
+                .WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    await WriteRowAsync(importer, batch.Span[i], cancellationToken).ConfigureAwait(false);
+                }
+
+                rows += batch.Length;
+                progress?.Report(rows);
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return rows;
+    }
+
+    private static async Task<long> CopyVouchersAsync(
+        NpgsqlConnection connection, IEnumerable<VoucherInfo> vouchers, PostgresLedgerOptions options, CancellationToken cancellationToken)
+    {
+        long rows = 0;
+        NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            $"COPY {options.QualifiedVouchersTable} (id, code, campaign_id, campaign, type) FROM STDIN (FORMAT BINARY)", cancellationToken)
+            .ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            foreach (VoucherInfo voucher in vouchers)
+            {
+                ArgumentNullException.ThrowIfNull(voucher, nameof(vouchers));
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(voucher.Id, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(voucher.Code, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await WriteTextAsync(importer, voucher.CampaignId, cancellationToken).ConfigureAwait(false);
+                await WriteTextAsync(importer, voucher.CampaignName, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(voucher.Type, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                rows++;
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return rows;
+    }
+
+    private static async Task ExecuteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Loads a JSON Lines ledger file (SPEC §3) into the table.</summary>

@@ -9,6 +9,12 @@ public sealed record PostgresLedgerOptions
     /// <summary>The table name; default <c>voucher_transactions</c>, the name the shipped schema creates.</summary>
     public string Table { get; init; } = "voucher_transactions";
 
+    /// <summary>
+    /// The voucher directory in the same schema (<c>id, code, campaign_id, campaign, type</c>); default <c>vouchers</c>.
+    /// A table the shipped schema creates, or a view over a schema of the user's own.
+    /// </summary>
+    public string VouchersTable { get; init; } = "vouchers";
+
     /// <summary>Rows per batch handed to the engine; default 1024, the engine's own write batch.</summary>
     public int BatchSize { get; init; } = 1024;
 
@@ -38,6 +44,12 @@ public sealed record PostgresLedgerOptions
     {
         SqlIdentifier.Validate(Schema, nameof(Schema));
         SqlIdentifier.Validate(Table, nameof(Table));
+        SqlIdentifier.Validate(VouchersTable, nameof(VouchersTable));
+        if (VouchersTable == Table)
+        {
+            throw new ArgumentException($"{nameof(VouchersTable)} must differ from {nameof(Table)} ('{Table}')", nameof(VouchersTable));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(Partitions, 1, nameof(Partitions));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Partitions, 64, nameof(Partitions));
@@ -48,4 +60,7 @@ public sealed record PostgresLedgerOptions
 
     /// <summary>The quoted <c>schema.table</c> for SQL text.</summary>
     internal string QualifiedTable => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Table)}";
+
+    /// <summary>The quoted <c>schema.vouchers</c> for SQL text.</summary>
+    internal string QualifiedVouchersTable => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(VouchersTable)}";
 }

@@ -23,8 +23,17 @@ CREATE TABLE IF NOT EXISTS {schema}.{table} (
     CONSTRAINT {name}_pkey PRIMARY KEY (id)
 );
 
--- The export order (created_at, id), both directions (a backward scan serves -created_at).
-CREATE INDEX IF NOT EXISTS {name}_created_at_id ON {schema}.{table} (created_at, id);
--- The per-voucher and per-campaign exports: equality on the first column, then already in export order.
-CREATE INDEX IF NOT EXISTS {name}_voucher_created_at_id ON {schema}.{table} (voucher_id, created_at, id);
-CREATE INDEX IF NOT EXISTS {name}_campaign_created_at_id ON {schema}.{table} (campaign_id, created_at, id);
+-- A user with a schema of their own may instead create a VIEW of this name with these columns (amount and balance
+-- included); the indexes below are then skipped.
+DO $$
+BEGIN
+    IF (SELECT c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = '{name_schema}' AND c.relname = '{name}') IN ('r', 'p') THEN
+        -- The export order (created_at, id), both directions (a backward scan serves -created_at).
+        CREATE INDEX IF NOT EXISTS {name}_created_at_id ON {schema}.{table} (created_at, id);
+        -- The per-voucher and per-campaign exports: equality on the first column, then already in export order.
+        CREATE INDEX IF NOT EXISTS {name}_voucher_created_at_id ON {schema}.{table} (voucher_id, created_at, id);
+        CREATE INDEX IF NOT EXISTS {name}_campaign_created_at_id ON {schema}.{table} (campaign_id, created_at, id);
+    END IF;
+END
+$$;

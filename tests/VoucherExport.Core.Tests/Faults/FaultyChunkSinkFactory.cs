@@ -44,6 +44,8 @@ internal sealed class FaultyChunkSinkFactory(SinkFault fault, IChunkSinkFactory?
 
     public IChunkSink Create(string exportId) => new Sink(this, _inner.Create(exportId));
 
+    public void CheckLimits(ChunkLimits limits) => _inner.CheckLimits(limits);
+
     /// <summary>Whether the fault fires now (it clears after <see cref="SinkFault.Times"/>).</summary>
     private bool Fire()
     {
