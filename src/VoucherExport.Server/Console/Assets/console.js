@@ -39,6 +39,12 @@
     const d = new Date(iso);
     return d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
   }
+  // A date over its time of day, so the column stays narrow.
+  function timeCell(iso) {
+    if (!iso) return el("td", { class: "time", text: "–" });
+    const text = when(iso);
+    return el("td", { class: "time", title: text }, el("div", { text: text.slice(0, 10) }), el("div", { class: "clock", text: text.slice(11) }));
+  }
   function ago(iso, now) {
     const s = Math.max(0, (Date.parse(now) - Date.parse(iso)) / 1000);
     return s < 90 ? Math.round(s) + " s" : s < 5400 ? Math.round(s / 60) + " min" : (s / 3600).toFixed(1) + " h";
@@ -80,11 +86,19 @@
       const r = rates(exp, now);
       const parts = [];
       if (p && p.phase) parts.push(p.phase);
-      parts.push(number.format(p ? p.rows : 0) + " rows", bytes(p ? p.bytes : 0), number.format(p ? p.chunks : 0) + " chunks");
+      const of = p && p.total_rows != null ? " of " + number.format(p.total_rows) : "";
+      parts.push(number.format(p ? p.rows : 0) + of + " rows", bytes(p ? p.bytes : 0), number.format(p ? p.chunks : 0) + " chunks");
       cell.append(el("div", { class: "progress-figures", text: parts.join(" · ") }));
-      const rate = r && r.rowRate != null ? number.format(Math.round(r.rowRate)) + " rows/s · " + bytes(Math.round(r.byteRate)) + "/s" : "measuring…";
-      cell.append(el("div", { class: "note", text: rate + " · ETA " + (r && r.eta != null ? duration(r.eta) : "–") }));
-      cell.append(el("div", { class: "meter" }, el("div")));
+      const rate = p && p.phase === "sort" ? "reading and ordering the rows"
+        : r && r.rowRate != null ? number.format(Math.round(r.rowRate)) + " rows/s · " + bytes(Math.round(r.byteRate)) + "/s" : "measuring…";
+      const eta = p && p.phase === "sort" ? "" : " · ETA " + (r && r.eta != null ? duration(r.eta) : "–");
+      cell.append(el("div", { class: "note", text: rate + eta }));
+      const bar = el("div");
+      if (p && p.total_rows > 0) {
+        bar.className = "known";
+        bar.style.width = Math.min(100, (100 * p.rows) / p.total_rows).toFixed(1) + "%";
+      }
+      cell.append(el("div", { class: "meter" }, bar));
     } else if (exp.result) {
       cell.append(el("div", { class: "progress-figures",
         text: number.format(exp.result.rows) + " rows · " + bytes(exp.result.bytes) + " · " + number.format(exp.result.chunks.length) + " chunks" }));
@@ -192,8 +206,8 @@
       const status = el("td", {}, el("span", { class: "badge " + exp.status, text: exp.status.replace("_", " "), data: { status: exp.status } }));
       if (exp.error) status.append(el("div", { class: "error-key", text: exp.error.key + (exp.error.details ? ": " + exp.error.details : "") }));
       const row = el("tr", { class: "row", data: { exportId: exp.id, status: exp.status } },
-        idCell, status, el("td", { class: "scope", text: exp.scope }), el("td", { class: "time", text: when(exp.created_at) }),
-        el("td", { class: "time", text: when(exp.finished_at) }), progressCell(exp, state.now), actions(exp));
+        idCell, status, el("td", { class: "scope", text: exp.scope }), timeCell(exp.created_at),
+        timeCell(exp.finished_at), progressCell(exp, state.now), actions(exp));
       row.addEventListener("click", (e) => {
         if (e.target.closest("a, button")) return;
         if (open.has(exp.id)) open.delete(exp.id); else open.add(exp.id);
