@@ -14,6 +14,9 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
     public async Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // Voucherify's form, e.g. v-0a885062c80375740f (exports.json, Error.request_id): "v-" and 18 hex digits, here random.
+        context.TraceIdentifier = "v-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9));
         context.Response.Headers["X-Request-Id"] = context.TraceIdentifier;
         try
         {
@@ -37,7 +40,7 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogUnexpected(logger, e, context.Request.Method, context.Request.Path);
+            LogUnexpected(logger, e, context.Request.Method, context.Request.Path, context.TraceIdentifier);
             if (context.Response.HasStarted)
             {
                 // Half a body is on the wire: cutting the connection is the only honest signal left.
@@ -70,6 +73,7 @@ internal sealed partial class ApiErrorMiddleware(RequestDelegate next, ILogger<A
         await new JsonBodyResult(body, error.Code).ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure on {Method} {Path}")]
-    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path);
+    // The request id is in the message: ASP.NET's own log scope took Kestrel's id before this middleware set Voucherify's form.
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure on {Method} {Path} (request id {RequestId})")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, PathString path, string requestId);
 }

@@ -75,6 +75,12 @@ internal sealed class ApplicationAuthenticator
         return true;
     }
 
+    /// <summary>Whether <paramref name="appId"/> is a configured application.</summary>
+    public bool IsConfigured(string appId) => _digestById.ContainsKey(appId);
+
+    /// <summary>Whether <paramref name="token"/> is the API key of <paramref name="appId"/> (constant time).</summary>
+    public bool IsKeyOf(string appId, string token) => MatchById(appId, Digest(token)) is not null;
+
     private string? MatchById(string id, byte[] digest)
     {
         bool known = _digestById.TryGetValue(id, out byte[]? expected);

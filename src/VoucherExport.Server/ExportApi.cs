@@ -12,7 +12,7 @@ namespace VoucherExport.Server;
 internal sealed partial class ExportApi(
     ExportRegistry registry,
     ServerOptions options,
-    ApplicationAuthenticator authenticator,
+    OAuth.RequestAuthenticator authenticator,
     DownloadTokens tokens,
     IdempotencyCache idempotency,
     ExportWatcher watcher,
@@ -28,6 +28,10 @@ internal sealed partial class ExportApi(
         CreateAsync(context, (app, body, ct) =>
             registry.CreateCampaignTransactionsExportAsync(app, campaignId, _reader.ScopedParameters(body), ct));
 
+    public Task<IResult> CreateForLoyaltyCampaignAsync(HttpContext context, string campaignId) =>
+        CreateAsync(context, (app, body, ct) =>
+            registry.CreateLoyaltyCampaignTransactionsExportAsync(app, campaignId, _reader.ScopedParameters(body), ct));
+
     public Task<IResult> CreateForMemberAsync(HttpContext context, string? campaignId, string memberId) =>
         CreateAsync(context, (app, body, ct) =>
             registry.CreateLoyaltyMemberTransactionsExportAsync(app, campaignId, memberId, _reader.ScopedParameters(body), ct));
@@ -38,7 +42,7 @@ internal sealed partial class ExportApi(
     /// <summary><c>GET /v1/exports/{id}</c>: the export, with fresh download URLs when it is DONE.</summary>
     public async Task<IResult> GetAsync(HttpContext context, string exportId)
     {
-        string app = Authenticate(context);
+        string app = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         using var scope = ServerLog.ExportScope(logger, exportId);
         ExportObject export = (ExportIds.IsWellFormed(exportId)
             ? await registry.GetAsync(app, exportId, context.RequestAborted).ConfigureAwait(false)
@@ -49,7 +53,7 @@ internal sealed partial class ExportApi(
     /// <summary><c>GET /v1/exports?limit=&amp;page=&amp;order=</c>.</summary>
     public async Task<IResult> ListAsync(HttpContext context)
     {
-        string app = Authenticate(context);
+        string app = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         IQueryCollection query = context.Request.Query;
         int limit = QueryNumber(query, "limit", 10, 1, 100);
         int page = QueryNumber(query, "page", 1, 1, int.MaxValue);
@@ -86,7 +90,7 @@ internal sealed partial class ExportApi(
     /// <summary><c>DELETE /v1/exports/{id}</c>: cancels it if it runs, deletes its files; 204.</summary>
     public async Task<IResult> DeleteAsync(HttpContext context, string exportId)
     {
-        string app = Authenticate(context);
+        string app = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         using var scope = ServerLog.ExportScope(logger, exportId);
         if (!ExportIds.IsWellFormed(exportId) || !await registry.DeleteAsync(app, exportId, context.RequestAborted).ConfigureAwait(false))
         {
@@ -97,13 +101,9 @@ internal sealed partial class ExportApi(
         return Results.NoContent();
     }
 
-    /// <summary>The application of the request, or a 401.</summary>
-    private string Authenticate(HttpContext context) =>
-        authenticator.TryAuthenticate(context.Request, out string app, out string problem) ? app : throw ApiException.Unauthorized(problem);
-
     private async Task<IResult> CreateAsync(HttpContext context, Func<string, JsonDocument?, CancellationToken, Task<ExportObject>> create)
     {
-        string app = Authenticate(context);
+        string app = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         CancellationToken cancellationToken = context.RequestAborted;
         byte[] body = await _reader.ReadBodyAsync(context.Request, cancellationToken).ConfigureAwait(false);
 

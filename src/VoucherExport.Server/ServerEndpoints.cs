@@ -16,6 +16,8 @@ internal static class ServerEndpoints
             (HttpContext context, string code, ExportApi api) => api.CreateForVoucherAsync(context, code));
         routes.MapPost("/v1/campaigns/{campaignId}/transactions/export",
             (HttpContext context, string campaignId, ExportApi api) => api.CreateForCampaignAsync(context, campaignId));
+        routes.MapPost("/v1/loyalties/{campaignId}/transactions/export",
+            (HttpContext context, string campaignId, ExportApi api) => api.CreateForLoyaltyCampaignAsync(context, campaignId));
         routes.MapPost("/v1/loyalties/{campaignId}/members/{memberId}/transactions/export",
             (HttpContext context, string campaignId, string memberId, ExportApi api) => api.CreateForMemberAsync(context, campaignId, memberId));
         routes.MapPost("/v1/loyalties/members/{memberId}/transactions/export",
@@ -33,6 +35,7 @@ internal static class ServerEndpoints
             (HttpContext context, string id, string n, DownloadApi downloads) => downloads.ChunkAsync(context, id, n));
         routes.MapDelete("/v1/exports/{id}", (HttpContext context, string id, ExportApi api) => api.DeleteAsync(context, id));
 
+        OAuth.OAuthApi.Map(routes);
         routes.MapGet("/health", () => new JsonBodyResult("{\"status\":\"ok\"}"u8.ToArray()));
     }
 

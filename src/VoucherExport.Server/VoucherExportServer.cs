@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using VoucherExport.Chunks;
 using VoucherExport.Registry;
+using VoucherExport.Server.OAuth;
 using VoucherExport.Server.Operations;
 
 namespace VoucherExport.Server;
@@ -87,6 +88,7 @@ public static partial class VoucherExportServer
                 logger: provider.GetService<ILogger<ExportRegistry>>());
         });
         services.AddSingleton(provider => new ApplicationAuthenticator(provider.GetRequiredService<ServerOptions>().Applications));
+        services.AddOAuth(time);
         services.AddSingleton(provider => new DownloadTokens(provider.GetRequiredService<ServerOptions>().Downloads, time));
         services.AddSingleton(provider => new IdempotencyCache(time, provider.GetRequiredService<ServerOptions>().IdempotencyRetention));
         services.AddSingleton<ExportWatcher>();

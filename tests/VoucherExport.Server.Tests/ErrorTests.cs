@@ -36,7 +36,7 @@ public class ErrorTests : IAsyncLifetime
         { "/v1/vouchers/GIFT/transactions/export", "[]", 400, "invalid_payload", "body" },
         { "/v1/vouchers/GIFT/transactions/export", """{"parameters":{},"extra":1}""", 400, "invalid_payload", "extra" },
         { "/v1/vouchers/GIFT/transactions/export", """{"parameters":{"order":"amount"}}""", 400, "invalid_payload", "parameters.order" },
-        { "/v1/vouchers/GIFT/transactions/export", """{"parameters":{"fields":["id","status"]}}""", 400, "invalid_export_fields", "parameters.fields[1]" },
+        { "/v1/vouchers/GIFT/transactions/export", """{"parameters":{"fields":["id","state"]}}""", 400, "invalid_export_fields", "parameters.fields[1]" },
         { "/v1/vouchers/GIFT/transactions/export", """{"parameters":{"fields":["id","id"]}}""", 400, "invalid_export_fields", "twice" },
         { "/v1/vouchers/GIFT/transactions/export", """{"parameters":{"fields":[]}}""", 400, "invalid_export_fields", "Allowed fields" },
         { "/v1/vouchers/GIFT/transactions/export", """{"parameters":{"filters":{"created_at":{"conditions":{"$after":["2023"]}}}}}""", 400, "invalid_payload", "parameters.filters" },

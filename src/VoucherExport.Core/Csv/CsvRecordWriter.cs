@@ -116,6 +116,9 @@ public sealed class CsvRecordWriter
                         TransactionField.VoucherId => transaction.VoucherId,
                         TransactionField.CampaignId => transaction.CampaignId,
                         TransactionField.RelatedTransactionId => transaction.RelatedTransactionId,
+
+                        // No transaction has a status; the column is there because Voucherify's default list names it.
+                        TransactionField.Status => null,
                         _ => transaction.Source,
                     };
                     WriteText(ref cursor, separator, text, transaction, field);

@@ -4,8 +4,8 @@ namespace VoucherExport.Parameters;
 
 /// <summary>Writes stored <see cref="ExportParameters"/> back as JSON, the way the export object echoes them.</summary>
 /// <remarks>
-/// The output is what <see cref="ExportParametersParser"/> reads back to equal parameters: the junction is always
-/// written, operands always as arrays, <c>$has_value</c> / <c>$is_unknown</c> as <c>true</c>, numbers and day
+/// The output is what <see cref="ExportParametersParser"/> reads back to equal parameters (no filters read back as
+/// filters that match everything): <c>filters</c> and its junction are always written, operands always as arrays, <c>$has_value</c> / <c>$is_unknown</c> as <c>true</c>, numbers and day
 /// counts as JSON numbers, instants as <c>2023-05-16T08:30:21.496Z</c> (seven digits only when finer than 1 ms).
 /// </remarks>
 public static class ExportParametersJson
@@ -18,6 +18,7 @@ public static class ExportParametersJson
     private static readonly JsonEncodedText s_filters = JsonEncodedText.Encode("filters");
     private static readonly JsonEncodedText s_junction = JsonEncodedText.Encode("junction");
     private static readonly JsonEncodedText s_conditions = JsonEncodedText.Encode("conditions");
+    private static readonly FilterSet s_noFilters = new(FilterJunction.And, []);
 
     /// <summary>Writes <paramref name="parameters"/> as a JSON object.</summary>
     /// <exception cref="ArgumentException">
@@ -42,11 +43,9 @@ public static class ExportParametersJson
         }
 
         writer.WriteEndArray();
-        if (parameters.Filters is { } filters)
-        {
-            writer.WritePropertyName(s_filters);
-            WriteFilters(writer, filters);
-        }
+        // Voucherify echoes "filters": {"junction": "and"} for an export asked for without filters (exports.json examples).
+        writer.WritePropertyName(s_filters);
+        WriteFilters(writer, parameters.Filters ?? s_noFilters);
 
         writer.WriteEndObject();
     }

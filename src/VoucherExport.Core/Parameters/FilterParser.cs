@@ -12,7 +12,7 @@ internal static class FilterParser
 
     private static readonly string s_filterableList = string.Join(
         ", ",
-        TransactionFields.All.Where(f => TransactionFields.Kind(f) != FieldKind.Json).Select(TransactionFields.Name));
+        TransactionFields.All.Where(TransactionFields.IsFilterable).Select(TransactionFields.Name));
 
     /// <summary>Parses <paramref name="filters"/>; JSON null gives null (no filters).</summary>
     public static FilterSet? Parse(JsonElement filters, string path)
@@ -50,7 +50,7 @@ internal static class FilterParser
             }
 
             var kind = TransactionFields.Kind(field);
-            if (kind == FieldKind.Json)
+            if (!TransactionFields.IsFilterable(field))
             {
                 ParametersThrow.InvalidPayload(propertyPath, $"is not filterable; filterable fields: {s_filterableList}");
             }

@@ -27,6 +27,11 @@ public enum TransactionField
     RelatedTransactionId,
     /// <summary><c>source</c></summary>
     Source,
+    /// <summary>
+    /// <c>status</c>: named by Voucherify's default field list for voucher transactions although a transaction has no
+    /// status; accepted in <c>fields</c>, its column is always empty, and it cannot be filtered on.
+    /// </summary>
+    Status,
 }
 
 /// <summary>How a field is compared and formatted.</summary>

@@ -8,13 +8,13 @@ public static class TransactionFields
     private static readonly string[] s_names =
     [
         "id", "type", "source_id", "reason", "balance", "amount", "created_at", "voucher_id", "campaign_id",
-        "details", "related_transaction_id", "source",
+        "details", "related_transaction_id", "source", "status",
     ];
 
     private static readonly string[] s_labels =
     [
         "ID", "Type", "Source ID", "Reason", "Balance", "Amount", "Creation Date", "Voucher ID", "Campaign ID",
-        "Details", "Related Transaction ID", "Source",
+        "Details", "Related Transaction ID", "Source", "Status",
     ];
 
     /// <summary>Every field, in the order of SPEC §2.2.</summary>
@@ -38,6 +38,9 @@ public static class TransactionFields
 
     /// <summary>The Voucherify-style header label of a field, e.g. <c>Source ID</c>.</summary>
     public static string Label(TransactionField field) => s_labels[(int)field];
+
+    /// <summary>Whether filters may name <paramref name="field"/>: every field but <c>details</c> and <c>status</c>.</summary>
+    public static bool IsFilterable(TransactionField field) => field is not (TransactionField.Details or TransactionField.Status);
 
     /// <summary>The kind of a field.</summary>
     public static FieldKind Kind(TransactionField field) => field switch

@@ -10,6 +10,9 @@ public sealed record VoucherifyError(int Code, string Key, string Message, strin
     /// <summary>A request id, set by hosts that have one.</summary>
     public string? RequestId { get; init; }
 
+    /// <summary>On a 404: the id of the resource that was not found, as the request named it (Voucherify's <c>resource_id</c>).</summary>
+    public string? ResourceId { get; init; }
+
     /// <summary>For APIs resources: the kind of resource that was not found (e.g. <c>export</c>).</summary>
     public string? ResourceType { get; init; }
 
@@ -24,5 +27,5 @@ public sealed record VoucherifyError(int Code, string Key, string Message, strin
 
     /// <summary>404 <c>not_found</c> for a resource of <paramref name="resourceType"/>.</summary>
     public static VoucherifyError NotFound(string resourceType, string id) =>
-        new(404, "not_found", "Resource not found", $"Cannot find {resourceType} with id {id}") { ResourceType = resourceType };
+        new(404, "not_found", "Resource not found", $"Cannot find {resourceType} with id {id}") { ResourceId = id, ResourceType = resourceType };
 }

@@ -121,6 +121,11 @@ public static class ExportJson
         writer.WriteString("key", error.Key);
         writer.WriteString("message", error.Message);
         writer.WriteString("details", error.Details);
+        if (error.ResourceId is not null)
+        {
+            writer.WriteString("resource_id", error.ResourceId);
+        }
+
         if (error.ResourceType is not null)
         {
             writer.WriteString("resource_type", error.ResourceType);

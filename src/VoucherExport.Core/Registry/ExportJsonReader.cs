@@ -60,6 +60,7 @@ internal static class ExportJsonReader
             Text(error, "message", path)!,
             OptionalText(error, "details"))
         {
+            ResourceId = OptionalText(error, "resource_id"),
             ResourceType = OptionalText(error, "resource_type"),
             RequestId = OptionalText(error, "request_id"),
         };

@@ -73,6 +73,11 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         string appId, string voucherCodeOrId, JsonElement? parameters, CancellationToken cancellationToken = default) =>
         CreateAsync(appId, ExportScope.Voucher(voucherCodeOrId), ExportParametersParser.Parse(parameters), null, cancellationToken);
 
+    /// <summary><c>POST /v1/loyalties/{campaignId}/transactions/export</c>: the transactions of one loyalty campaign (id or name).</summary>
+    public Task<ExportObject> CreateLoyaltyCampaignTransactionsExportAsync(
+        string appId, string campaignId, JsonElement? parameters, CancellationToken cancellationToken = default) =>
+        CreateAsync(appId, ExportScope.LoyaltyCampaign(campaignId), ExportParametersParser.Parse(parameters), null, cancellationToken);
+
     /// <summary><c>POST /v1/campaigns/{id}/transactions/export</c>: the transactions of one campaign.</summary>
     public Task<ExportObject> CreateCampaignTransactionsExportAsync(
         string appId, string campaignId, JsonElement? parameters, CancellationToken cancellationToken = default) =>
@@ -112,8 +117,16 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
         if (exported != ExportObject.VoucherTransactions)
         {
+            // Voucherify's create-export knows these too (exports.json); a client moving over may send any of them.
+            string problem = exported switch
+            {
+                null => "is required",
+                "voucher" or "redemption" or "publication" or "customer" or "order" or "points_expiration" or "product" or "sku" =>
+                    $"'{exported}' exports are not served here",
+                _ => $"'{exported}' is not an exported object",
+            };
             throw new ExportValidationException(VoucherifyError.InvalidPayload(
-                "exported_object", "must be \"voucher_transactions\", the only exported object this server has"));
+                "exported_object", $"{problem}; this server exports only \"voucher_transactions\""));
         }
 
         return CreateAsync(appId, ExportScope.All, ExportParametersParser.Parse(parameters), null, cancellationToken);

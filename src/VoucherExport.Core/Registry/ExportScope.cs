@@ -21,7 +21,10 @@ public abstract record ExportScope
     public static ExportScope Voucher(string codeOrId) => new VoucherScope(codeOrId);
 
     /// <summary>One campaign, by id or name.</summary>
-    public static ExportScope Campaign(string campaignId) => new CampaignScope(campaignId);
+    public static ExportScope Campaign(string campaignId) => new CampaignScope(campaignId, LoyaltyOnly: false);
+
+    /// <summary>One loyalty campaign, by id or name (<c>POST /v1/loyalties/{campaignId}/transactions/export</c>).</summary>
+    public static ExportScope LoyaltyCampaign(string campaignId) => new CampaignScope(campaignId, LoyaltyOnly: true);
 
     /// <summary>One loyalty member's card, optionally within a campaign.</summary>
     public static ExportScope LoyaltyMember(string? campaignId, string memberId) => new LoyaltyMemberScope(campaignId, memberId);
@@ -88,7 +91,7 @@ public abstract record ExportScope
         }
     }
 
-    private sealed record CampaignScope(string CampaignId) : ExportScope
+    private sealed record CampaignScope(string CampaignId, bool LoyaltyOnly) : ExportScope
     {
         internal override async ValueTask<ExportParameters> ApplyAsync(
             ExportParameters parameters, IVoucherDirectory vouchers, CancellationToken cancellationToken)
@@ -96,6 +99,24 @@ public abstract record ExportScope
             // Voucherify addresses a campaign by its id or its name; the stored filter always names the id.
             CampaignInfo campaign = await vouchers.FindCampaignAsync(CampaignId, cancellationToken).ConfigureAwait(false)
                 ?? throw new ExportValidationException(VoucherifyError.NotFound("campaign", CampaignId));
+
+            // The loyalty route knows loyalty programs only: any other campaign is not one of its resources.
+            if (LoyaltyOnly && campaign.Type != CampaignInfo.LoyaltyProgram)
+            {
+                throw new ExportValidationException(VoucherifyError.NotFound("campaign", CampaignId) with
+                {
+                    Details = $"Cannot find loyalty campaign with id {CampaignId}: it is a {campaign.Type} campaign; "
+                        + "POST /v1/campaigns/{campaignId}/transactions/export exports it",
+                });
+            }
+
+            // Only gift cards and loyalty cards have transactions; a discount, promotion or referral campaign has none to export.
+            if (campaign.Type is not (CampaignInfo.GiftVouchers or CampaignInfo.LoyaltyProgram))
+            {
+                throw new ExportValidationException(VoucherifyError.InvalidPayload(
+                    "campaignId", $"campaign {CampaignId} is a {campaign.Type} campaign; only {CampaignInfo.GiftVouchers} and "
+                    + $"{CampaignInfo.LoyaltyProgram} campaigns have voucher transactions"));
+            }
 
             int at = parameters.Fields.IndexOf(TransactionField.CampaignId);
             if (at >= 0)

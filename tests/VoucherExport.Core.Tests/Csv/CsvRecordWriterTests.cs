@@ -41,7 +41,7 @@ public class CsvRecordWriterTests
     {
         var writer = new CsvRecordWriter(CsvFormat.Default with { Header = CsvHeaderStyle.Names }, TransactionFields.All);
         Assert.Equal(
-            "id,type,source_id,reason,balance,amount,created_at,voucher_id,campaign_id,details,related_transaction_id,source\r\n",
+            "id,type,source_id,reason,balance,amount,created_at,voucher_id,campaign_id,details,related_transaction_id,source,status\r\n",
             Encoding.UTF8.GetString(writer.Preamble.Span));
     }
 
@@ -206,7 +206,7 @@ public class CsvRecordWriterTests
     {
         var row = TestRows.Make(reason: "r", sourceId: "s1", related: "vtx_0");
         Assert.Equal(
-            "vtx_1,CREDITS_REDEMPTION,s1,r,9000,-1000,2023-05-16T08:30:21.496Z,v_1,camp_1,\"{\"\"balance\"\":{\"\"amount\"\":-1000,\"\"balance\"\":9000}}\",vtx_0,API\r\n",
+            "vtx_1,CREDITS_REDEMPTION,s1,r,9000,-1000,2023-05-16T08:30:21.496Z,v_1,camp_1,\"{\"\"balance\"\":{\"\"amount\"\":-1000,\"\"balance\"\":9000}}\",vtx_0,API,\r\n",
             Write(CsvFormat.Default, TransactionFields.All, row));
     }
 

@@ -49,6 +49,7 @@ internal static class TestRows
         TransactionField.CampaignId => row.CampaignId ?? "",
         TransactionField.RelatedTransactionId => row.RelatedTransactionId ?? "",
         TransactionField.Source => row.Source ?? "",
+        TransactionField.Status => "",
         TransactionField.Amount => row.Amount?.ToString(CultureInfo.InvariantCulture) ?? "",
         TransactionField.Balance => row.Balance?.ToString(CultureInfo.InvariantCulture) ?? "",
         TransactionField.CreatedAt => row.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),

@@ -8,9 +8,9 @@ namespace VoucherExport.Tests.Parameters;
 public class ExportParametersJsonTests
 {
     [Fact]
-    public void DefaultsAreWrittenInFullWithoutFilters()
+    public void DefaultsAreWrittenInFullWithAnEmptyAndFilterAsVoucherifyEchoesThem()
         => Assert.Equal(
-            J("{'order':'-created_at','fields':['id','type','source_id','reason','source','balance','amount','created_at']}"),
+            J("{'order':'-created_at','fields':['id','type','source_id','reason','source','balance','amount','created_at'],'filters':{'junction':'and'}}"),
             Write(ExportParameters.Default));
 
     [Fact]

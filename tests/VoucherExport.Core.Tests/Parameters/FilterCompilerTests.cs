@@ -152,7 +152,7 @@ public class FilterCompilerTests
         var transaction = Tx(
             id: "f_id", type: "f_type", sourceId: "f_source_id", voucherId: "f_voucher_id", campaignId: "f_campaign_id",
             source: "f_source", reason: "f_reason", relatedTransactionId: "f_related_transaction_id");
-        var textFields = TransactionFields.All.Where(f => TransactionFields.Kind(f) == FieldKind.Text).ToList();
+        var textFields = TransactionFields.All.Where(f => TransactionFields.Kind(f) == FieldKind.Text && TransactionFields.IsFilterable(f)).ToList();
         Assert.Equal(8, textFields.Count);
         foreach (var field in textFields)
         {

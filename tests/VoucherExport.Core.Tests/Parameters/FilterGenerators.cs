@@ -46,7 +46,7 @@ internal static class FilterGenerators
     ];
 
     private static readonly TransactionField[] s_filterable =
-        [.. TransactionFields.All.Where(f => TransactionFields.Kind(f) != FieldKind.Json)];
+        [.. TransactionFields.All.Where(TransactionFields.IsFilterable)];
 
     /// <summary>
     /// An instant within a few days of <paramref name="now"/>: on or next to a UTC day boundary, or exactly whole

@@ -83,13 +83,14 @@ internal static class ParametersTestData
     public static bool SameParameters(ExportParameters a, ExportParameters b)
         => a.Order == b.Order && a.Fields.SequenceEqual(b.Fields) && SameFilters(a.Filters, b.Filters);
 
-    /// <summary>Semantic equality of filter sets (instants compare as instants, whatever their offset).</summary>
+    /// <summary>
+    /// Semantic equality of filter sets (instants compare as instants, whatever their offset; no filters and an empty
+    /// <c>and</c> set, which the echo writes for them, both match everything).
+    /// </summary>
     public static bool SameFilters(FilterSet? a, FilterSet? b)
     {
-        if (a is null || b is null)
-        {
-            return a is null && b is null;
-        }
+        a ??= new FilterSet(FilterJunction.And, []);
+        b ??= new FilterSet(FilterJunction.And, []);
 
         return a.Junction == b.Junction
             && a.Clauses.Length == b.Clauses.Length

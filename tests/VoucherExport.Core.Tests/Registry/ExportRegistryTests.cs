@@ -135,6 +135,43 @@ public class ExportRegistryTests
     }
 
     [Fact]
+    public async Task TheLoyaltyCampaignScopeTakesLoyaltyProgramsOnlyAndNoCampaignHasTransactionsUnlessGiftOrLoyalty()
+    {
+        var discount = new VoucherInfo("v_DiscountAAAAAAAAAAAAAAAAA", "SUMMER-10", "camp_discount", VoucherInfo.DiscountVoucher) { CampaignName = "Summer sale" };
+        await using var registry = new ExportRegistry(
+            new InMemoryExportStore(), Ledger(), _sinks, new ExportRegistryOptions { MaxConcurrentExports = 1 },
+            new InMemoryVoucherDirectory([Gift, Card, discount]), _clock);
+
+        // By id or by name; the stored filter names the id, as the campaign route's does.
+        foreach (string idOrName in new[] { "camp_loyal", "Loyalty campaign" })
+        {
+            var loyalty = await registry.CreateLoyaltyCampaignTransactionsExportAsync("app", idOrName, null);
+            Assert.Equal("camp_loyal", ToJson(loyalty).GetProperty("parameters").GetProperty("filters")
+                .GetProperty("campaign_id").GetProperty("conditions").GetProperty("$in")[0].GetString());
+        }
+
+        foreach (string notLoyalty in new[] { "camp_gift", "Gift campaign", "camp_discount", "camp_nope" })
+        {
+            var refused = await Assert.ThrowsAsync<ExportValidationException>(() => registry.CreateLoyaltyCampaignTransactionsExportAsync("app", notLoyalty, null));
+            Assert.Equal((404, "not_found", "campaign", notLoyalty), (refused.Error.Code, refused.Error.Key, refused.Error.ResourceType, refused.Error.ResourceId));
+        }
+
+        var gift = await Assert.ThrowsAsync<ExportValidationException>(() => registry.CreateLoyaltyCampaignTransactionsExportAsync("app", "camp_gift", null));
+        Assert.Contains("GIFT_VOUCHERS campaign", gift.Error.Details, StringComparison.Ordinal);
+
+        // A discount campaign has no voucher transactions on either route.
+        foreach (string idOrName in new[] { "camp_discount", "Summer sale" })
+        {
+            var none = await Assert.ThrowsAsync<ExportValidationException>(() => registry.CreateCampaignTransactionsExportAsync("app", idOrName, null));
+            Assert.Equal((400, "invalid_payload"), (none.Error.Code, none.Error.Key));
+            Assert.Contains("DISCOUNT_COUPONS campaign", none.Error.Details, StringComparison.Ordinal);
+        }
+
+        var list = await registry.ListAsync("app", 100, 1, ExportListOrder.CreatedAtAscending);
+        Assert.Equal(2, list.Total);
+    }
+
+    [Fact]
     public async Task AnApplicationSeesOnlyItsOwnExports()
     {
         await using var registry = NewRegistry(Ledger());

@@ -35,6 +35,7 @@ internal static class TestCsv
         TransactionField.CampaignId => t.CampaignId ?? "",
         TransactionField.Details => Encoding.UTF8.GetString(t.Details.Span),
         TransactionField.RelatedTransactionId => t.RelatedTransactionId ?? "",
+        TransactionField.Status => "",
         _ => t.Source ?? "",
     };
 

@@ -29,7 +29,7 @@ internal static class LedgerFilterGenerators
     private static readonly long?[] s_numbers = [null, null, -5, -1, 0, 1, 2, 5, 100, long.MinValue, long.MaxValue];
     private static readonly long[] s_operandNumbers = [-5, -1, 0, 1, 2, 5, 100, long.MinValue, long.MaxValue];
     private static readonly TransactionField[] s_filterable =
-        [.. TransactionFields.All.Where(f => TransactionFields.Kind(f) != FieldKind.Json)];
+        [.. TransactionFields.All.Where(TransactionFields.IsFilterable)];
 
     public static readonly DateTimeOffset BaseNow = new DateTimeOffset(2024, 3, 10, 14, 30, 15, 123, TimeSpan.Zero).AddTicks(4567);
 

@@ -39,6 +39,7 @@ internal static class Expected
         "details" => Encoding.UTF8.GetString(t.Details.Span),
         "related_transaction_id" => t.RelatedTransactionId ?? "",
         "source" => t.Source ?? "",
+        "status" => "",
         _ => throw new ArgumentOutOfRangeException(nameof(field), field, null),
     };
 
