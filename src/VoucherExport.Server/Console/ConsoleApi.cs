@@ -299,7 +299,9 @@ internal sealed partial class ConsoleApi(
     /// <summary>What the export covers, read back from the filter its route added (SPEC §6).</summary>
     internal static string Scope(JsonElement parameters)
     {
-        if (!parameters.TryGetProperty("filters", out JsonElement filters) || filters.ValueKind != JsonValueKind.Object)
+        // "junction" alone (the echo of an export asked for without filters) filters nothing.
+        if (!parameters.TryGetProperty("filters", out JsonElement filters) || filters.ValueKind != JsonValueKind.Object
+            || !filters.EnumerateObject().Any(p => p.Name != "junction"))
         {
             return "all transactions";
         }

@@ -44,13 +44,34 @@ internal sealed class PrivateCeph : IAsyncDisposable
         return null;
     }
 
+    /// <summary>
+    /// Starts the cluster; a start that fails (seen once on a machine loaded by parallel builds: the first OSD command timing
+    /// out) is stopped and removed, and tried once more in a new folder on new ports, so a failed start leaves no daemon.
+    /// </summary>
     public static async Task<PrivateCeph> StartAsync()
     {
-        string folder = Path.Combine(Path.GetTempPath(), "vx-ceph-health-" + Guid.NewGuid().ToString("N")[..12]);
-        int port = PrivatePostgres.FreePort(), monPort = PrivatePostgres.FreePort();
-        string output = await ScriptAsync(folder, port, monPort);
-        string Value(string name) => output.Split('\n').Single(l => l.StartsWith($"export {name}=", StringComparison.Ordinal))[$"export {name}=".Length..].Trim();
-        return new PrivateCeph(folder, port, monPort, Value("VX_S3_ACCESS_KEY"), Value("VX_S3_SECRET_KEY"));
+        for (int attempt = 1; ; attempt++)
+        {
+            string folder = Path.Combine(Path.GetTempPath(), "vx-ceph-health-" + Guid.NewGuid().ToString("N")[..12]);
+            int port = PrivatePostgres.FreePort(), monPort = PrivatePostgres.FreePort();
+            try
+            {
+                string output = await ScriptAsync(folder, port, monPort);
+                string Value(string name) => output.Split('\n').Single(l => l.StartsWith($"export {name}=", StringComparison.Ordinal))[$"export {name}=".Length..].Trim();
+                return new PrivateCeph(folder, port, monPort, Value("VX_S3_ACCESS_KEY"), Value("VX_S3_SECRET_KEY"));
+            }
+            catch (InvalidOperationException) when (attempt < 2)
+            {
+                await ScriptAsync(folder, port, monPort, "--stop");
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (InvalidOperationException)
+            {
+                await ScriptAsync(folder, port, monPort, "--stop");
+                Directory.Delete(folder, recursive: true);
+                throw;
+            }
+        }
     }
 
     public async Task StopGatewayAsync()
@@ -82,6 +103,7 @@ internal sealed class PrivateCeph : IAsyncDisposable
         start.Environment["VX_CEPH_DIR"] = folder;
         start.Environment["VX_S3_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["VX_CEPH_MON_PORT"] = monPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["VX_S3_START_TIMEOUT"] = "120";
         using Process process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> errors = process.StandardError.ReadToEndAsync();
