@@ -109,11 +109,8 @@ internal sealed partial class ExportApi(
         async Task<byte[]> RunAsync()
         {
             using JsonDocument? document = CreateRequestReader.Parse(body);
+            // The registry logs the creation (ExportCreated, with the application); one line per lifecycle event.
             ExportObject created = await create(app, document, cancellationToken).ConfigureAwait(false);
-            using (ServerLog.ExportScope(logger, created.Id))
-            {
-                LogCreated(logger, app, context.Request.Path);
-            }
 
             return ExportJson.ToUtf8(created, indented: false);
         }
@@ -180,9 +177,6 @@ internal sealed partial class ExportApi(
         1 => values[0],
         _ => throw ApiException.InvalidPayload(name, "is given more than once"),
     };
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Export SCHEDULED for application {AppId} by POST {Path}")]
-    private static partial void LogCreated(ILogger logger, string appId, PathString path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export deleted by application {AppId}")]
     private static partial void LogDeleted(ILogger logger, string appId);

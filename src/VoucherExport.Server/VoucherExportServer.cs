@@ -6,12 +6,13 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using VoucherExport.Hosting;
 using VoucherExport.Registry;
 using VoucherExport.Server.OAuth;
+using VoucherExport.Server.Operations;
 
 namespace VoucherExport.Server;
 
@@ -100,6 +101,7 @@ public static partial class VoucherExportServer
         });
         services.AddSingleton<ExportApi>();
         services.AddSingleton<DownloadApi>();
+        builder.AddExportOperations(time);
         return builder;
     }
 
@@ -144,6 +146,7 @@ public static partial class VoucherExportServer
         app.UseMiddleware<ApiErrorMiddleware>();
         app.UseStatusCodePages(context => ServerEndpoints.WriteStatusAsync(context.HttpContext));
         ServerEndpoints.Map(app);
+        app.MapExportOperations();
         return app;
     }
 

@@ -27,6 +27,9 @@ public class LifecycleTests
         Assert.Equal(JsonValueKind.Null, runningA.GetProperty("result").ValueKind);
         Assert.True(runningA.TryGetProperty("progress", out JsonElement progress), runningA.ToString());
         Assert.Equal(["rows", "bytes", "chunks", "phase"], progress.EnumerateObject().Select(p => p.Name));
+
+        // The gated source gives no order, so A is reading its rows into the sort: nothing written yet.
+        Assert.Equal("reading", progress.GetProperty("phase").GetString());
         JsonElement waitingB = await GetAsync(server, b);
         Assert.Equal("SCHEDULED", waitingB.GetProperty("status").GetString());
         Assert.False(waitingB.TryGetProperty("progress", out _));
@@ -95,8 +98,13 @@ public class LifecycleTests
 
             var ours = logs.Entries.Where(e => e.Category.StartsWith("VoucherExport.Server.", StringComparison.Ordinal)
                 && e.Category != "VoucherExport.Server.VoucherExportServer").ToList();
-            Assert.Contains(ours, e => e.Message.Contains("SCHEDULED", StringComparison.Ordinal));
-            Assert.Contains(ours, e => e.Message.StartsWith("Export DONE: 600 rows", StringComparison.Ordinal));
+
+            // The lifecycle lines are the registry's, one per event, naming the export and its application.
+            var lifecycle = logs.Entries.Where(e => e.Category == typeof(VoucherExport.Registry.ExportRegistry).FullName).ToList();
+            Assert.Single(lifecycle, e => e.Message == $"Export {id} created SCHEDULED for application {ServerHarness.AppA}");
+            Assert.Single(lifecycle, e => e.Message.StartsWith($"Export {id} of {ServerHarness.AppA} claimed by ", StringComparison.Ordinal));
+            Assert.Single(lifecycle, e => e.Message.StartsWith($"Export {id} of {ServerHarness.AppA} DONE: 600 rows, ", StringComparison.Ordinal));
+            Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("DONE", StringComparison.Ordinal) && e.Category != typeof(VoucherExport.Registry.ExportRegistry).FullName);
             Assert.Contains(ours, e => e.Message.StartsWith("Download of", StringComparison.Ordinal));
             Assert.Contains(ours, e => e.Message.StartsWith("Export deleted", StringComparison.Ordinal));
             Assert.All(ours, e => Assert.Contains($"ExportId:{id}", e.Scopes));

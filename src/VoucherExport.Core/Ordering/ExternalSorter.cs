@@ -42,7 +42,19 @@ internal sealed class ExternalSorter : IAsyncDisposable
     public string? TempFolder => _space.Folder;
 
     /// <summary>Takes <paramref name="row"/> into the current run; false when the run is full (call <see cref="SpillAsync"/>, then add again).</summary>
-    public bool TryAdd(VoucherTransaction row) => _memory.TryAdd(row);
+    public bool TryAdd(VoucherTransaction row)
+    {
+        if (!_memory.TryAdd(row))
+        {
+            return false;
+        }
+
+        Count++;
+        return true;
+    }
+
+    /// <summary>Rows added so far: after the last add, the rows the sorted output will hold.</summary>
+    public long Count { get; private set; }
 
     /// <summary>Sorts the current run and writes it to a temporary file.</summary>
     public async ValueTask SpillAsync(CancellationToken cancellationToken)

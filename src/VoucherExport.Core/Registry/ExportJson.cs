@@ -49,6 +49,11 @@ public static class ExportJson
             writer.WriteNumber("bytes", progress.Bytes);
             writer.WriteNumber("chunks", progress.Chunks);
             writer.WriteString("phase", PhaseName(progress.Phase));
+            if (progress.Phase == ExportPhase.Writing && progress.PhaseUnit == Transactions.ProgressUnit.Rows && progress.PhaseTotal > 0)
+            {
+                // After a sort the rows to write are known: the console's bar and ETA use them.
+                writer.WriteNumber("total_rows", progress.PhaseTotal);
+            }
             writer.WriteEndObject();
         }
 

@@ -165,7 +165,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             (options.Chunks ?? _options.Chunks).Validate());
 
         await _store.AddAsync(job, cancellationToken).ConfigureAwait(false);
-        LogScheduled(_logger, job.Export.Id, appId);
+        LogCreated(_logger, job.Export.Id, appId);
         if (_wake.CurrentCount < _workers.Length)
         {
             _wake.Release();
@@ -229,6 +229,46 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         bool removed = await _store.RemoveAsync(appId, exportId, cancellationToken).ConfigureAwait(false);
         await _sinks.Create(exportId).DeleteAllAsync(cancellationToken).ConfigureAwait(false);
         return removed;
+    }
+
+    /// <summary>
+    /// Stops the export without removing it: a scheduled or running export ends in <c>ERROR</c> (<c>export_cancelled</c>,
+    /// cancelled by an operator) and whatever it stored is removed. False when the application has no such export or it
+    /// had ended already (then nothing changes).
+    /// </summary>
+    /// <remarks>
+    /// An export another registry runs is ended in the store; that registry's run finds its lease gone at its next
+    /// heartbeat, stops, and removes its files.
+    /// </remarks>
+    public async Task<bool> CancelAsync(string appId, string exportId, CancellationToken cancellationToken = default)
+    {
+        // A few rounds: the export may be claimed (or finish) between the read and the compare-and-set.
+        for (int round = 0; round < 4; round++)
+        {
+            ExportJob? job = await _store.GetAsync(appId, exportId, cancellationToken).ConfigureAwait(false);
+            if (job is null || ExportStateMachine.IsFinal(job.Export.Status))
+            {
+                return false;
+            }
+
+            if (_runs.TryGetValue(exportId, out var run))
+            {
+                run.CancelledByOperator = true;
+                await run.Cancellation.CancelAsync().ConfigureAwait(false);
+                ExportObject? final = await run.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return final is { Status: ExportStatus.Error, Error.Key: CancelledKey };
+            }
+
+            var cancelled = job with { Export = Failed(job.Export, OperatorCancelled) };
+            if (await _store.TryUpdateAsync(cancelled, job.Export.Status, cancellationToken).ConfigureAwait(false))
+            {
+                LogCancelled(_logger, exportId, appId, OperatorCancelled.Details, 0, 0, 0);
+                Pulse();
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Waits until the export is <c>DONE</c> or <c>ERROR</c> and returns it; null when it does not exist.</summary>
@@ -388,8 +428,17 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     {
         string exportId = claim.Job.Export.Id;
         using IDisposable? scope = _logger.BeginScope(new ExportLogScope(exportId, claim.Job.AppId));
-        LogStarted(_logger, exportId, claim.Lease.Attempt);
-        var run = new ExportRun(claim.Lease);
+        long waited = (long)Math.Max(0, (_time.GetUtcNow() - claim.Job.Export.CreatedAt).TotalMilliseconds);
+        if (claim.Lease.Attempt > 1)
+        {
+            LogResumed(_logger, exportId, claim.Job.AppId, claim.Lease.Owner, claim.Lease.Attempt);
+        }
+        else
+        {
+            LogClaimed(_logger, exportId, claim.Job.AppId, claim.Lease.Owner, waited);
+        }
+
+        var run = new ExportRun(claim.Lease) { StartedTimestamp = _time.GetTimestamp() };
         _runs[exportId] = run;
         Pulse();
         ExportObject? final = null;
@@ -506,7 +555,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 return await AfterLostLeaseAsync(running).ConfigureAwait(false);
             }
 
-            if (!run.Deleted && _store.IsShared && _shutdown.IsCancellationRequested)
+            if (!run.Deleted && !run.CancelledByOperator && _store.IsShared && _shutdown.IsCancellationRequested)
             {
                 // Another registry sharing the store finishes it; the engine has already removed this run's files.
                 await _store.ReleaseAsync(run.Lease, CancellationToken.None).ConfigureAwait(false);
@@ -535,7 +584,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             if (final.Export.Status == ExportStatus.Done)
             {
                 ExportResultInfo info = final.Export.Result!;
-                LogDone(_logger, final.Export.Id, info.Rows, info.Bytes, info.Chunks.Count);
+                LogDone(_logger, final.Export.Id, final.AppId, info.Rows, info.Bytes, info.Chunks.Count, Elapsed(run));
             }
             else
             {
@@ -550,7 +599,16 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                     LogCleanupFailed(_logger, ex, final.Export.Id);
                 }
 
-                LogFailed(_logger, final.Export.Id, final.Export.Error!.Key, final.Export.Error.Details);
+                VoucherifyError error = final.Export.Error!;
+                ExportProgress reached = run.Latest;
+                if (error.Key == CancelledKey)
+                {
+                    LogCancelled(_logger, final.Export.Id, final.AppId, error.Details, reached.Rows, reached.Bytes, Elapsed(run));
+                }
+                else
+                {
+                    LogFailed(_logger, final.Export.Id, final.AppId, error.Key, error.Details, reached.Rows, reached.Bytes, Elapsed(run));
+                }
             }
 
             Notify(final);
@@ -578,7 +636,8 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
             {
                 TimeSpan delay = retry.DelayAfter(attempt);
-                LogRetrying(_logger, ex, request.Export.Id, attempt, retry.MaxAttempts, delay);
+                ExportProgress reached = run.Latest;
+                LogRetried(_logger, ex, request.Export.Id, run.Lease.AppId, attempt, retry.MaxAttempts, reached.Rows, reached.Bytes, delay);
 
                 // The engine removed what the attempt wrote unless the store could not confirm the lease then; a retry
                 // must start clean, so it removes again once the lease is confirmed.
@@ -630,15 +689,16 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         }
     }
 
-    // The run no longer holds the export. If the export was deleted, nothing it published may outlive it; if another
-    // worker took it over, the files are that worker's now and are left alone.
+    // The run no longer holds the export. If the export was deleted, or ended ERROR without it (cancelled by an operator on
+    // another instance), nothing it published may outlive it; if another worker took it over, the files are that worker's
+    // now and are left alone.
     private async Task<ExportObject> AfterLostLeaseAsync(ExportJob running)
     {
         ExportJob? now = await _store.GetAsync(running.AppId, running.Export.Id, CancellationToken.None).ConfigureAwait(false);
-        if (now is null)
+        if (now is null || now.Export.Status == ExportStatus.Error)
         {
             await _sinks.Create(running.Export.Id).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-            return running.Export;
+            return now?.Export ?? running.Export;
         }
 
         return now.Export;
@@ -669,20 +729,37 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Export {ExportId} scheduled for application {AppId}")]
-    private static partial void LogScheduled(ILogger logger, string exportId, string appId);
+    // The lifecycle lines: one per event, each named (EventId) and carrying the export id and application, so a JSON log
+    // pipeline can count and alert on them without parsing messages (docs/operations.md lists them).
+    [LoggerMessage(EventId = 1, EventName = "ExportCreated", Level = LogLevel.Information,
+        Message = "Export {ExportId} created SCHEDULED for application {AppId}")]
+    private static partial void LogCreated(ILogger logger, string exportId, string appId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Export {ExportId} started (attempt {Attempt})")]
-    private static partial void LogStarted(ILogger logger, string exportId, int attempt);
+    [LoggerMessage(EventId = 2, EventName = "ExportClaimed", Level = LogLevel.Information,
+        Message = "Export {ExportId} of {AppId} claimed by {Worker} after {WaitedMs} ms in the queue")]
+    private static partial void LogClaimed(ILogger logger, string exportId, string appId, string worker, long waitedMs);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Export {ExportId} DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunks")]
-    private static partial void LogDone(ILogger logger, string exportId, long rows, long bytes, int chunks);
+    [LoggerMessage(EventId = 3, EventName = "ExportRetried", Level = LogLevel.Warning,
+        Message = "Export {ExportId} of {AppId}: run {Attempt} of {MaxAttempts} failed on a transient fault after {Rows} rows, {Bytes} bytes; retrying from nothing in {Delay}")]
+    private static partial void LogRetried(
+        ILogger logger, Exception exception, string exportId, string appId, int attempt, int maxAttempts, long rows, long bytes, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId} ERROR {ErrorKey}: {ErrorDetails}")]
-    private static partial void LogFailed(ILogger logger, string exportId, string errorKey, string? errorDetails);
+    [LoggerMessage(EventId = 4, EventName = "ExportResumed", Level = LogLevel.Warning,
+        Message = "Export {ExportId} of {AppId} taken over by {Worker} (claim {Attempt}): its previous worker's lease ran out")]
+    private static partial void LogResumed(ILogger logger, string exportId, string appId, string worker, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId}: attempt {Attempt} of {MaxAttempts} failed on a transient fault; retrying from nothing in {Delay}")]
-    private static partial void LogRetrying(ILogger logger, Exception exception, string exportId, int attempt, int maxAttempts, TimeSpan delay);
+    [LoggerMessage(EventId = 5, EventName = "ExportDone", Level = LogLevel.Information,
+        Message = "Export {ExportId} of {AppId} DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunks, {DurationMs} ms")]
+    private static partial void LogDone(ILogger logger, string exportId, string appId, long rows, long bytes, int chunks, long durationMs);
+
+    [LoggerMessage(EventId = 6, EventName = "ExportFailed", Level = LogLevel.Warning,
+        Message = "Export {ExportId} of {AppId} ERROR {ErrorKey}: {ErrorDetails} (after {Rows} rows, {Bytes} bytes, {DurationMs} ms)")]
+    private static partial void LogFailed(
+        ILogger logger, string exportId, string appId, string errorKey, string? errorDetails, long rows, long bytes, long durationMs);
+
+    [LoggerMessage(EventId = 7, EventName = "ExportCancelled", Level = LogLevel.Information,
+        Message = "Export {ExportId} of {AppId} cancelled: {Reason} (after {Rows} rows, {Bytes} bytes, {DurationMs} ms)")]
+    private static partial void LogCancelled(ILogger logger, string exportId, string appId, string? reason, long rows, long bytes, long durationMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId}: recording the final state failed (try {Attempt} of {MaxAttempts}); trying again")]
     private static partial void LogStoreRetrying(ILogger logger, Exception exception, string exportId, int attempt, int maxAttempts);
@@ -699,12 +776,19 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     private static ExportObject Failed(ExportObject export, VoucherifyError error) =>
         export with { Status = ExportStatus.Error, Progress = null, Result = null, Error = error };
 
+    private const string CancelledKey = "export_cancelled";
+
+    private long Elapsed(ExportRun run) => (long)_time.GetElapsedTime(run.StartedTimestamp).TotalMilliseconds;
+
     private static VoucherifyError ShutdownError { get; } =
-        new(503, "export_cancelled", "Export cancelled", "the registry shut down before the export finished");
+        new(503, CancelledKey, "Export cancelled", "the registry shut down before the export finished");
+
+    private static VoucherifyError OperatorCancelled { get; } =
+        new(409, CancelledKey, "Export cancelled", "an operator cancelled the export before it finished");
 
     private static VoucherifyError Cancelled(ExportRun run) => run.Deleted
-        ? new VoucherifyError(409, "export_cancelled", "Export cancelled", "the export was deleted before it finished")
-        : ShutdownError;
+        ? new VoucherifyError(409, CancelledKey, "Export cancelled", "the export was deleted before it finished")
+        : run.CancelledByOperator ? OperatorCancelled : ShutdownError;
 
     /// <summary>A clock stopped at the export's first start: relative filters of every attempt use that one reading.</summary>
     private sealed class PinnedClock(DateTimeOffset at) : TimeProvider
@@ -727,11 +811,17 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
         public volatile bool LeaseLost;
 
+        /// <summary>The registry clock's timestamp when this claim began (for the duration in the lifecycle lines).</summary>
+        public long StartedTimestamp { get; init; }
+
         public CancellationTokenSource Cancellation { get; } = new();
 
         public TaskCompletionSource<ExportObject?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public volatile bool Deleted;
+
+        /// <summary>Set by <see cref="CancelAsync"/>: the run ends in ERROR but the export stays.</summary>
+        public volatile bool CancelledByOperator;
 
         /// <summary>Runs of the engine in this claim, the current one included.</summary>
         public volatile int Attempts;

@@ -1,11 +1,24 @@
 namespace VoucherExport.Registry;
 
 /// <summary>The default <see cref="IExportStore"/>: exports live in this process and are gone when it ends.</summary>
-public sealed class InMemoryExportStore : IExportStore
+public sealed class InMemoryExportStore : IExportStore, IExportStoreMonitor
 {
     private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, Entry> _jobs = new(StringComparer.Ordinal);
     private long _sequence;
+
+    /// <summary>A store whose finish times (<see cref="ExportRecord.UpdatedAt"/>) come from the system clock.</summary>
+    public InMemoryExportStore()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>A store whose finish times come from <paramref name="time"/> (the registry's clock, so both agree).</summary>
+    public InMemoryExportStore(TimeProvider time)
+    {
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
 
     /// <inheritdoc />
     /// <remarks>False: only registries of this process see these exports, and they end with it.</remarks>
@@ -17,7 +30,7 @@ public sealed class InMemoryExportStore : IExportStore
         ArgumentNullException.ThrowIfNull(job);
         lock (_gate)
         {
-            if (!_jobs.TryAdd(job.Export.Id, new Entry(job, ++_sequence)))
+            if (!_jobs.TryAdd(job.Export.Id, new Entry(job, ++_sequence) { UpdatedAt = job.Export.CreatedAt }))
             {
                 throw new InvalidOperationException($"export {job.Export.Id} exists already");
             }
@@ -66,6 +79,7 @@ public sealed class InMemoryExportStore : IExportStore
             }
 
             entry.Job = updated;
+            entry.UpdatedAt = _time.GetUtcNow();
             if (ExportStateMachine.IsFinal(updated.Export.Status))
             {
                 entry.Owner = null;
@@ -112,6 +126,7 @@ public sealed class InMemoryExportStore : IExportStore
             next.ExpiresAt = now + leaseDuration;
             next.Attempts++;
             next.StartedAt ??= now;
+            next.UpdatedAt = now;
             var lease = new ExportLease(next.Job.AppId, next.Job.Export.Id, owner, next.Attempts, next.ExpiresAt);
             return ValueTask.FromResult<ExportClaim?>(new ExportClaim(next.Job, lease, next.StartedAt.Value));
         }
@@ -130,6 +145,7 @@ public sealed class InMemoryExportStore : IExportStore
             }
 
             entry.ExpiresAt = now + leaseDuration;
+            entry.UpdatedAt = now;
             entry.Job = entry.Job with { Export = entry.Job.Export with { Progress = progress } };
             return ValueTask.FromResult(true);
         }
@@ -149,6 +165,7 @@ public sealed class InMemoryExportStore : IExportStore
             }
 
             entry.Job = updated;
+            entry.UpdatedAt = _time.GetUtcNow();
             if (ExportStateMachine.IsFinal(updated.Export.Status))
             {
                 entry.Owner = null;
@@ -168,10 +185,72 @@ public sealed class InMemoryExportStore : IExportStore
             {
                 entry.Owner = null;
                 entry.ExpiresAt = DateTimeOffset.MinValue;
+                entry.UpdatedAt = _time.GetUtcNow();
             }
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ExportRecord>> ListRecentAsync(
+        IReadOnlyCollection<string>? appIds, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        List<ExportRecord> records;
+        lock (_gate)
+        {
+            records = [.. _jobs.Values
+                .Where(e => appIds is null || appIds.Contains(e.Job.AppId))
+                .OrderByDescending(e => e.Job.Export.CreatedAt).ThenByDescending(e => e.Sequence)
+                .Take(limit)
+                .Select(e => e.ToRecord())];
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<ExportRecord>>(records);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ExportStoreOverview> GetOverviewAsync(
+        IReadOnlyCollection<string>? appIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        int scheduled = 0, expired = 0;
+        DateTimeOffset? oldestScheduled = null, oldestExpired = null, lastActivity = null;
+        var running = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (Entry entry in _jobs.Values)
+            {
+                if (appIds is not null && !appIds.Contains(entry.Job.AppId))
+                {
+                    continue;
+                }
+
+                lastActivity = lastActivity is { } last && last >= entry.UpdatedAt ? last : entry.UpdatedAt;
+                switch (entry.Job.Export.Status)
+                {
+                    case ExportStatus.Scheduled:
+                        scheduled++;
+                        oldestScheduled = oldestScheduled is { } o && o <= entry.Job.Export.CreatedAt ? o : entry.Job.Export.CreatedAt;
+                        break;
+                    case ExportStatus.InProgress when entry.Owner is not null && entry.ExpiresAt > now:
+                        string instance = ExportStoreOverview.InstanceOf(entry.Owner);
+                        running[instance] = running.GetValueOrDefault(instance) + 1;
+                        break;
+                    case ExportStatus.InProgress:
+                        // Handed back (no owner) counts from the hand-back, as a lease that ran out then.
+                        DateTimeOffset ranOut = entry.Owner is null ? entry.UpdatedAt : entry.ExpiresAt;
+                        expired++;
+                        oldestExpired = oldestExpired is { } x && x <= ranOut ? x : ranOut;
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+
+        return ValueTask.FromResult(new ExportStoreOverview(
+            scheduled, oldestScheduled, [.. running.Select(r => new InstanceLoad(r.Key, r.Value))], expired, oldestExpired, lastActivity));
     }
 
     private bool Holds(ExportLease lease, out Entry entry)
@@ -195,5 +274,15 @@ public sealed class InMemoryExportStore : IExportStore
         public int Attempts { get; set; }
 
         public DateTimeOffset? StartedAt { get; set; }
+
+        public DateTimeOffset UpdatedAt { get; set; }
+
+        public ExportRecord ToRecord() => new(
+            Job,
+            Job.Export.Status == ExportStatus.InProgress ? Owner : null,
+            Job.Export.Status == ExportStatus.InProgress && Owner is not null ? ExpiresAt : null,
+            Attempts,
+            StartedAt,
+            UpdatedAt);
     }
 }

@@ -20,8 +20,13 @@ internal static class ExportStage
     /// <summary>Writing the manifest, the step that makes the export visible.</summary>
     public const string Manifest = "voucher_export.manifest";
 
-    public static Activity? Start(string name) =>
-        VoucherExportTelemetry.ActivitySource.StartActivity(name, ActivityKind.Internal);
+    /// <summary>Starts the stage's span, tagged <c>export.phase</c> (<c>sort</c>, <c>write</c>, <c>manifest</c>).</summary>
+    public static Activity? Start(string name)
+    {
+        Activity? stage = VoucherExportTelemetry.ActivitySource.StartActivity(name, ActivityKind.Internal);
+        stage?.SetTag("export.phase", name[(name.LastIndexOf('.') + 1)..]);
+        return stage;
+    }
 
     /// <summary>Marks the stage failed; always false, so it is used as an exception filter that catches nothing.</summary>
     public static bool Failed(Activity? stage, Exception error)

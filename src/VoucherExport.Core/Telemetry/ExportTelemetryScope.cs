@@ -13,15 +13,19 @@ internal sealed class ExportTelemetryScope : IDisposable
     private readonly Activity? _activity;
     private readonly TimeProvider _time;
     private readonly long _started;
+
+    // The application is the one attribute of the metrics: export ids are unbounded and belong on the spans only.
+    private readonly KeyValuePair<string, object?> _app;
     private bool _ended;
 
-    private ExportTelemetryScope(Activity? activity, TimeProvider time)
+    private ExportTelemetryScope(Activity? activity, TimeProvider time, string appId)
     {
         _activity = activity;
         _time = time;
         _started = time.GetTimestamp();
-        VoucherExportTelemetry.ExportsStarted.Add(1);
-        VoucherExportTelemetry.ExportsActive.Add(1);
+        _app = new KeyValuePair<string, object?>("export.app_id", appId);
+        VoucherExportTelemetry.ExportsStarted.Add(1, _app);
+        VoucherExportTelemetry.ExportsActive.Add(1, _app);
     }
 
     public static ExportTelemetryScope Start(ExportJob job, int attempt, TimeProvider time)
@@ -35,15 +39,15 @@ internal sealed class ExportTelemetryScope : IDisposable
             activity.SetTag("export.order", job.Export.Parameters.Order == ExportOrder.CreatedAtAscending ? "created_at" : "-created_at");
         }
 
-        return new ExportTelemetryScope(activity, time);
+        return new ExportTelemetryScope(activity, time, job.AppId);
     }
 
     public void Done(ExportResultInfo result)
     {
         End();
-        VoucherExportTelemetry.ExportsFinished.Add(1);
-        VoucherExportTelemetry.RowsExported.Add(result.Rows);
-        VoucherExportTelemetry.BytesExported.Add(result.Bytes);
+        VoucherExportTelemetry.ExportsFinished.Add(1, _app);
+        VoucherExportTelemetry.RowsExported.Add(result.Rows, _app);
+        VoucherExportTelemetry.BytesExported.Add(result.Bytes, _app);
         _activity?.SetTag("export.rows", result.Rows);
         _activity?.SetTag("export.bytes", result.Bytes);
         _activity?.SetTag("export.chunks", result.Chunks.Count);
@@ -53,7 +57,7 @@ internal sealed class ExportTelemetryScope : IDisposable
     public void Failed(VoucherifyError error)
     {
         End();
-        VoucherExportTelemetry.ExportsFailed.Add(1, new KeyValuePair<string, object?>("error.type", error.Key));
+        VoucherExportTelemetry.ExportsFailed.Add(1, _app, new KeyValuePair<string, object?>("error.type", error.Key));
         _activity?.SetTag("error.type", error.Key);
         _activity?.SetStatus(ActivityStatusCode.Error, error.Details);
     }
@@ -62,7 +66,7 @@ internal sealed class ExportTelemetryScope : IDisposable
     {
         if (!_ended)
         {
-            VoucherExportTelemetry.ExportsActive.Add(-1);
+            VoucherExportTelemetry.ExportsActive.Add(-1, _app);
             _ended = true;
         }
 
@@ -77,7 +81,7 @@ internal sealed class ExportTelemetryScope : IDisposable
         }
 
         _ended = true;
-        VoucherExportTelemetry.ExportsActive.Add(-1);
-        VoucherExportTelemetry.ExportDuration.Record(_time.GetElapsedTime(_started).TotalSeconds);
+        VoucherExportTelemetry.ExportsActive.Add(-1, _app);
+        VoucherExportTelemetry.ExportDuration.Record(_time.GetElapsedTime(_started).TotalSeconds, _app);
     }
 }

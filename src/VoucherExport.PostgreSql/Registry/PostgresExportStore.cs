@@ -12,7 +12,7 @@ namespace VoucherExport.PostgreSql;
 /// number), so a run that was taken over can no longer change the export.
 /// </summary>
 /// <remarks>Lease instants come from the registry's <see cref="TimeProvider"/>: hosts sharing a store need synchronized clocks.</remarks>
-public sealed class PostgresExportStore : IExportStore
+public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
 {
     private const string Columns =
         "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks, "
@@ -207,6 +207,110 @@ public sealed class PostgresExportStore : IExportStore
             + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
             cancellationToken, Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt)).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ExportRecord>> ListRecentAsync(
+        IReadOnlyCollection<string>? appIds, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var records = new List<ExportRecord>();
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = new NpgsqlCommand(
+                $"SELECT {Columns}, e.lease_owner, e.lease_expires_at, e.attempts, e.started_at, e.updated_at FROM {_table} AS e "
+                + "WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) ORDER BY e.created_at DESC, e.seq DESC LIMIT $2", connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(TextArray(appIds));
+                command.Parameters.Add(Int64(limit));
+                NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        ExportJob job = ReadJob(reader);
+                        bool running = job.Export.Status == ExportStatus.InProgress;
+                        records.Add(new ExportRecord(
+                            job,
+                            running && !reader.IsDBNull(11) ? reader.GetString(11) : null,
+                            running ? OptionalInstant(reader, 12) : null,
+                            reader.GetInt32(13),
+                            OptionalInstant(reader, 14),
+                            OptionalInstant(reader, 15)!.Value));
+                    }
+                }
+            }
+        }
+
+        return records;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ExportStoreOverview> GetOverviewAsync(
+        IReadOnlyCollection<string>? appIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // One pass: the queue, live leases per owner, and leases that ran out (a hand-back counts from its write).
+        string sql =
+            "SELECT e.status, CASE WHEN e.status = 'IN_PROGRESS' AND e.lease_expires_at > $2 THEN e.lease_owner END AS owner, "
+            + "count(*), min(e.created_at), min(COALESCE(e.lease_expires_at, e.updated_at)), max(e.updated_at) "
+            + $"FROM {_table} AS e WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND e.status IN ('SCHEDULED', 'IN_PROGRESS') "
+            + "GROUP BY 1, 2";
+        int scheduled = 0, expired = 0;
+        DateTimeOffset? oldestScheduled = null, oldestExpired = null;
+        var running = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = new NpgsqlCommand(sql, connection);
+            await using (command.ConfigureAwait(false))
+            {
+                command.Parameters.Add(TextArray(appIds));
+                command.Parameters.Add(Instant(now));
+                NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        int count = checked((int)reader.GetInt64(2));
+                        if (reader.GetString(0) == "SCHEDULED")
+                        {
+                            scheduled += count;
+                            oldestScheduled = OptionalInstant(reader, 3);
+                        }
+                        else if (!reader.IsDBNull(1))
+                        {
+                            string instance = ExportStoreOverview.InstanceOf(reader.GetString(1));
+                            running[instance] = running.GetValueOrDefault(instance) + count;
+                        }
+                        else
+                        {
+                            expired += count;
+                            oldestExpired = OptionalInstant(reader, 4);
+                        }
+                    }
+                }
+            }
+
+            var last = new NpgsqlCommand(
+                $"SELECT max(e.updated_at) FROM {_table} AS e WHERE ($1::text[] IS NULL OR e.app_id = ANY($1))", connection);
+            await using (last.ConfigureAwait(false))
+            {
+                last.Parameters.Add(TextArray(appIds));
+                object? value = await last.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                DateTimeOffset? lastActivity = value is DateTime at ? new DateTimeOffset(at.Ticks, TimeSpan.Zero) : null;
+                return new ExportStoreOverview(
+                    scheduled, oldestScheduled, [.. running.Select(r => new InstanceLoad(r.Key, r.Value))], expired, oldestExpired, lastActivity);
+            }
+        }
+    }
+
+    private static DateTimeOffset? OptionalInstant(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(ordinal).Ticks, TimeSpan.Zero);
+
+    private static NpgsqlParameter TextArray(IReadOnlyCollection<string>? values) => values is null
+        ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }
+        : new NpgsqlParameter<string[]> { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
     // The SET list of a status write starting at parameter `first`: status, export, progress; a final state ends the lease.
     private static string WriteSet(string first)

@@ -195,6 +195,22 @@ public class ExportEngineTests
             progress.Last);
     }
 
+    [Fact]
+    public void ASortedRunReportsItsPhasesAndTheTotalOnceKnown()
+    {
+        var progress = new AllProgress();
+        var request = Request(AllFields(ExportOrder.CreatedAtAscending));
+
+        // The rows come newest first, so the engine sorts them: reading, then writing with the total known.
+        var (result, _) = Run(new InMemoryTransactionSource(Rows.Many(500).Reverse().ToArray(), batchSize: 50), request, progress);
+
+        Assert.Equal(ExportPhase.Reading, progress.Reports[0].Phase);
+        var writing = progress.Reports.Where(p => p.Phase == ExportPhase.Writing).ToList();
+        Assert.NotEmpty(writing);
+        Assert.All(writing, p => Assert.Equal((500L, ProgressUnit.Rows), (p.PhaseTotal, p.PhaseUnit)));
+        Assert.Equal(result.Result.Rows, writing[^1].Rows);
+    }
+
     /// <summary>Property (d): the export is byte-identical whatever the source's batch sizes and input order.</summary>
     [Property(MaxTest = 40)]
     public Property SameBytesWhateverTheBatchSizes(PositiveInt batchA, PositiveInt batchB, bool ascending, PositiveInt maxBytes)
@@ -212,6 +228,13 @@ public class ExportEngineTests
             .SequenceEqual(sb.Committed.Where(kv => kv.Key != ExportEngine.ManifestName).Select(kv => Convert.ToHexString(kv.Value)));
         bool sameAsReference = Unchunked(sa, a).AsSpan().SequenceEqual(Reference(rows, parameters));
         return (sameChunks && sameAsReference && ra.Result.Rows == rb.Result.Rows).ToProperty();
+    }
+
+    private sealed class AllProgress : IProgress<ExportProgress>
+    {
+        public List<ExportProgress> Reports { get; } = [];
+
+        public void Report(ExportProgress value) => Reports.Add(value);
     }
 
     private sealed class LastProgress : IProgress<ExportProgress>

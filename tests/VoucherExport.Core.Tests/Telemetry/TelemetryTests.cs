@@ -17,7 +17,7 @@ public class TelemetryTests
     [Fact]
     public async Task ADoneAndAFailedExportAreCountedAndTraced()
     {
-        var measurements = new ConcurrentBag<(string Name, double Value, string? ErrorType)>();
+        var measurements = new ConcurrentBag<(string Name, double Value, string? ErrorType, string? App)>();
         var spans = new ConcurrentBag<Activity>();
         using var meters = new MeterListener();
         meters.InstrumentPublished = (instrument, l) =>
@@ -27,8 +27,8 @@ public class TelemetryTests
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        meters.SetMeasurementEventCallback<long>((i, v, tags, _) => measurements.Add((i.Name, v, ErrorType(tags))));
-        meters.SetMeasurementEventCallback<double>((i, v, tags, _) => measurements.Add((i.Name, v, ErrorType(tags))));
+        meters.SetMeasurementEventCallback<long>((i, v, tags, _) => measurements.Add((i.Name, v, Tag(tags, "error.type"), Tag(tags, "export.app_id"))));
+        meters.SetMeasurementEventCallback<double>((i, v, tags, _) => measurements.Add((i.Name, v, Tag(tags, "error.type"), Tag(tags, "export.app_id"))));
         meters.Start();
         using var traces = new ActivityListener
         {
@@ -38,14 +38,16 @@ public class TelemetryTests
         };
         ActivitySource.AddActivityListener(traces);
 
+        // The meters are process-wide and other tests export in parallel: this test's application is its own.
+        string app = "telemetry-" + Guid.NewGuid().ToString("N")[..8];
         string doneId, failedId;
         await using (var good = new ExportRegistry(new InMemoryExportStore(), new InMemoryTransactionSource(Rows.Many(42)), new InMemoryChunkSinkFactory()))
         await using (var bad = new ExportRegistry(new InMemoryExportStore(), new BlockingSource(Rows.Many(9), throwAfter: 3), new InMemoryChunkSinkFactory()))
         {
-            doneId = (await good.CreateAsync("app", ExportScope.All, ExportParameters.Default)).Id;
-            failedId = (await bad.CreateAsync("app", ExportScope.All, ExportParameters.Default)).Id;
-            var done = await good.WaitAsync("app", doneId);
-            await bad.WaitAsync("app", failedId);
+            doneId = (await good.CreateAsync(app, ExportScope.All, ExportParameters.Default)).Id;
+            failedId = (await bad.CreateAsync(app, ExportScope.All, ExportParameters.Default)).Id;
+            var done = await good.WaitAsync(app, doneId);
+            await bad.WaitAsync(app, failedId);
             Assert.Equal(ExportStatus.Done, done!.Status);
         }
 
@@ -57,13 +59,14 @@ public class TelemetryTests
         Assert.Equal(ActivityStatusCode.Error, failedSpan.Status);
         Assert.Equal("invalid_ledger", failedSpan.GetTagItem("error.type"));
 
-        // Other tests may export in parallel: only lower bounds are certain for the counters.
-        Assert.Contains(measurements, m => m.Name == "voucher_export.rows" && m.Value == 42);
-        Assert.Contains(measurements, m => m.Name == "voucher_export.exports.failed" && m.ErrorType == "invalid_ledger");
-        Assert.True(measurements.Count(m => m.Name == "voucher_export.exports.started") >= 2);
-        Assert.True(measurements.Count(m => m.Name == "voucher_export.exports.finished") >= 1);
-        Assert.True(measurements.Count(m => m.Name == "voucher_export.export.duration") >= 2);
-        Assert.True(measurements.Where(m => m.Name == "voucher_export.exports.active").Sum(m => m.Value) >= 0);
+        // Every measurement carries the application, so this test's are exactly its two exports'.
+        var mine = measurements.Where(m => m.App == app).ToList();
+        Assert.Equal([42.0], mine.Where(m => m.Name == "voucher_export.rows").Select(m => m.Value));
+        Assert.Equal(["invalid_ledger"], mine.Where(m => m.Name == "voucher_export.exports.failed").Select(m => m.ErrorType));
+        Assert.Equal(2, mine.Count(m => m.Name == "voucher_export.exports.started"));
+        Assert.Equal(1, mine.Count(m => m.Name == "voucher_export.exports.finished"));
+        Assert.Equal(2, mine.Count(m => m.Name == "voucher_export.export.duration"));
+        Assert.Equal(0, mine.Where(m => m.Name == "voucher_export.exports.active").Sum(m => m.Value));
     }
 
     [Fact]
@@ -156,11 +159,11 @@ public class TelemetryTests
         return id;
     }
 
-    private static string? ErrorType(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {
         foreach (var tag in tags)
         {
-            if (tag.Key == "error.type")
+            if (tag.Key == key)
             {
                 return tag.Value as string;
             }

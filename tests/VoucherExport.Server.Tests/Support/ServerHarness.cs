@@ -44,6 +44,8 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public ExportRegistry Registry => _app.Services.GetRequiredService<ExportRegistry>();
 
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Completes when every export's end has been logged.</summary>
     public async Task LogsSettledAsync()
     {
@@ -57,18 +59,24 @@ internal sealed class ServerHarness : IAsyncDisposable
         ITransactionSource? source = null,
         IVoucherDirectory? vouchers = null,
         ILoggerProvider? logs = null,
+        bool applications = true,
         Action<IServiceCollection>? services = null)
     {
         string data = Path.Combine(Path.GetTempPath(), "vx-server-tests", Guid.NewGuid().ToString("N"));
         var all = new Dictionary<string, string?>
         {
             ["urls"] = "http://127.0.0.1:0",
-            [$"Applications:{AppA}"] = TokenA,
-            [$"Applications:{AppB}"] = TokenB,
             ["Exports:DataFolder"] = data,
             ["Ledger:DemoRows"] = "600",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        if (applications)
+        {
+            // Without them the server accepts the demo application (on loopback only).
+            all[$"Applications:{AppA}"] = TokenA;
+            all[$"Applications:{AppB}"] = TokenB;
+        }
+
         if (logs is not null)
         {
             all["Logging:LogLevel:Default"] = "Information";
