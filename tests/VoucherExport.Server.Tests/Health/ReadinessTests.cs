@@ -37,6 +37,7 @@ public class ReadinessTests
             new Dictionary<string, string?>
             {
                 ["Registry:ConnectionString"] = postgres.ConnectionString,
+                ["Downloads:Secret"] = "readiness-test-secret-0123456789abcdef",
                 ["Health:Timeout"] = "00:00:08",
             },
             services: s =>
