@@ -14,7 +14,13 @@ internal sealed class PostgresHealthCheck : IHealthCheck, IDisposable
 
     public PostgresHealthCheck(string connectionString, string key)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 3, CommandTimeout = 3 };
+        // The setting may be a postgres:// URL or a connection string: the one parser reads both.
+        var builder = new NpgsqlConnectionStringBuilder(PostgreSql.PostgresConnectionUrl.Parse(connectionString).ConnectionString)
+        {
+            Pooling = false,
+            Timeout = 3,
+            CommandTimeout = 3,
+        };
         _where = $"PostgreSQL of {key} ({builder.Host}:{builder.Port}/{builder.Database})";
         _dataSource = NpgsqlDataSource.Create(builder);
     }

@@ -22,6 +22,10 @@ public class CancelAcrossInstancesTests
             PollInterval = TimeSpan.FromMilliseconds(50),
             Chunks = new VoucherExport.Chunks.ChunkLimits { MaxChunkRows = 100 },
             WorkerName = "runner",
+
+            // One thread commits each chunk as it fills; the parallel writer keeps batches in flight, so 600 rows could
+            // all still be in flight at the pause.
+            Parallelism = 1,
         };
         await using var runner = new ExportRegistry(new PostgresExportStore(db.DataSource, db.Exports), paused, sinks, fast);
         ExportObject export = await runner.CreateAsync("app", ExportScope.All,
