@@ -89,9 +89,11 @@
       const of = p && p.total_rows != null ? " of " + number.format(p.total_rows) : "";
       parts.push(number.format(p ? p.rows : 0) + of + " rows", bytes(p ? p.bytes : 0), number.format(p ? p.chunks : 0) + " chunks");
       cell.append(el("div", { class: "progress-figures", text: parts.join(" · ") }));
-      const rate = p && p.phase === "sort" ? "reading and ordering the rows"
+      // Before the first row is written (reading into the sort, sorting) there is no rate of rows to show yet.
+      const ordering = p && (p.phase === "reading" || p.phase === "sorting");
+      const rate = ordering ? "reading and ordering the rows"
         : r && r.rowRate != null ? number.format(Math.round(r.rowRate)) + " rows/s · " + bytes(Math.round(r.byteRate)) + "/s" : "measuring…";
-      const eta = p && p.phase === "sort" ? "" : " · ETA " + (r && r.eta != null ? duration(r.eta) : "–");
+      const eta = ordering ? "" : " · ETA " + (r && r.eta != null ? duration(r.eta) : "–");
       cell.append(el("div", { class: "note", text: rate + eta }));
       const bar = el("div");
       if (p && p.total_rows > 0) {
