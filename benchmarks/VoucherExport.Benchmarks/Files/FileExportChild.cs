@@ -17,8 +17,7 @@ internal static class FileExportChild
     public const string Flag = "--file-export-child";
 
     /// <summary>The 12 columns: every field but the derived status, in SPEC order.</summary>
-    private static readonly System.Collections.Immutable.ImmutableArray<TransactionField> s_fields =
-        [.. TransactionFields.All.Where(f => f != TransactionField.Status)];
+    private static readonly System.Collections.Immutable.ImmutableArray<TransactionField> s_fields = BenchmarkData.Fields;
 
     public static async Task<int> RunAsync(string[] args)
     {

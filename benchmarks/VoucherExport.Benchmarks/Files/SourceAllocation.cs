@@ -74,7 +74,7 @@ internal static class SourceAllocation
     private static async Task<byte[]> CsvOfAsync(DemoLedger ledger)
     {
         var sinks = new InMemoryChunkSinkFactory();
-        var request = ExportRequest.For(new ExportParameters(ExportOrder.CreatedAtAscending, TransactionFields.All, null))
+        var request = ExportRequest.For(new ExportParameters(ExportOrder.CreatedAtAscending, BenchmarkData.Fields, null))
             with { Chunks = new ChunkLimits { MaxChunkBytes = long.MaxValue / 2 } };
         await ExportEngine.RunAsync(request, ledger.AsSource(), sinks);
         return sinks.Find(request.Export.Id)!.Committed.Single(c => c.Key.StartsWith("part-", StringComparison.Ordinal)).Value;

@@ -112,7 +112,7 @@ internal static class ScaleRun
     {
         string output = Path.Combine(data, "out");
         DeleteFolder(output);
-        string fields = string.Join(",", TransactionFields.All.Select(f => $"\"{TransactionFields.Name(f)}\""));
+        string fields = string.Join(",", BenchmarkData.Fields.Select(f => $"\"{TransactionFields.Name(f)}\""));
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
