@@ -49,6 +49,12 @@ public static class ExportJson
             writer.WriteNumber("bytes", progress.Bytes);
             writer.WriteNumber("chunks", progress.Chunks);
             writer.WriteString("phase", PhaseName(progress.Phase));
+            if (progress.PhaseFraction is { } fraction)
+            {
+                // How far the phase has come (file bytes read, or rows written after a sort), for a bar and an ETA.
+                writer.WriteNumber("percent", Math.Round(100 * fraction, 1));
+            }
+
             if (progress.Phase == ExportPhase.Writing && progress.PhaseUnit == Transactions.ProgressUnit.Rows && progress.PhaseTotal > 0)
             {
                 // After a sort the rows to write are known: the console's bar and ETA use them.

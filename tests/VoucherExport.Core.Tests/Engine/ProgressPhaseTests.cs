@@ -82,7 +82,15 @@ public class ProgressPhaseTests
             Assert.Contains($"\"phase\":\"{phase.ToString().ToLowerInvariant()}\"", json, StringComparison.Ordinal);
             using var document = JsonDocument.Parse(json);
             Assert.Equal(phase, ExportJsonReader.Read(document.RootElement).Progress!.Value.Phase);
+            Assert.DoesNotContain("\"percent\"", json, StringComparison.Ordinal);
         }
+
+        // With a known total the phase's percent is there too (the console's bar and ETA of a streamed file export).
+        var reading = export with { Status = ExportStatus.InProgress, Progress = Progress(ExportPhase.Writing, 1 << 20, 3 << 20, ProgressUnit.Bytes) };
+        string withTotal = Encoding.UTF8.GetString(ExportJson.ToUtf8(reading, indented: false));
+        Assert.Contains("\"phase\":\"writing\",\"percent\":33.3", withTotal, StringComparison.Ordinal);
+        using var back = JsonDocument.Parse(withTotal);
+        Assert.Equal(ExportPhase.Writing, ExportJsonReader.Read(back.RootElement).Progress!.Value.Phase);
     }
 
     [Fact]

@@ -56,26 +56,31 @@
     return (seconds / 3600).toFixed(1) + " h";
   }
 
-  // Rows and bytes per second from successive polls, smoothed; the ETA needs a total, which only a progress that
-  // names one (total_rows) has.
+  // Rows and bytes per second from successive polls, smoothed. The ETA needs a total: the rows to write after a sort
+  // (total_rows), or else how far the phase has come (percent: a file's bytes read while it streams).
   function rates(exp, now) {
     const p = exp.progress;
     if (exp.status !== "IN_PROGRESS" || !p) { samples.delete(exp.id); return null; }
     const t = Date.parse(now);
     const last = samples.get(exp.id);
-    let rowRate = null, byteRate = null;
+    let rowRate = null, byteRate = null, percentRate = null;
     if (last && t > last.t && p.rows >= last.rows) {
       const dt = (t - last.t) / 1000;
       const r = (p.rows - last.rows) / dt, b = (p.bytes - last.bytes) / dt;
       rowRate = last.rowRate == null ? r : 0.6 * r + 0.4 * last.rowRate;
       byteRate = last.byteRate == null ? b : 0.6 * b + 0.4 * last.byteRate;
+      if (p.percent != null && last.percent != null && p.percent >= last.percent) {
+        const c = (p.percent - last.percent) / dt;
+        percentRate = last.percentRate == null ? c : 0.6 * c + 0.4 * last.percentRate;
+      }
     } else if (exp.started_at) {
       const dt = (t - Date.parse(exp.started_at)) / 1000;
       if (dt > 0) { rowRate = p.rows / dt; byteRate = p.bytes / dt; }
     }
-    samples.set(exp.id, { t, rows: p.rows, bytes: p.bytes, rowRate, byteRate });
+    samples.set(exp.id, { t, rows: p.rows, bytes: p.bytes, rowRate, byteRate, percent: p.percent, percentRate });
     const total = p.total_rows;
-    const eta = total != null && rowRate > 0 ? (total - p.rows) / rowRate : null;
+    const eta = total != null && rowRate > 0 ? (total - p.rows) / rowRate
+      : p.percent != null && percentRate > 0 ? (100 - p.percent) / percentRate : null;
     return { rowRate, byteRate, eta };
   }
 
@@ -99,6 +104,9 @@
       if (p && p.total_rows > 0) {
         bar.className = "known";
         bar.style.width = Math.min(100, (100 * p.rows) / p.total_rows).toFixed(1) + "%";
+      } else if (p && p.percent != null) {
+        bar.className = "known";
+        bar.style.width = Math.min(100, p.percent).toFixed(1) + "%";
       }
       cell.append(el("div", { class: "meter" }, bar));
     } else if (exp.result) {
