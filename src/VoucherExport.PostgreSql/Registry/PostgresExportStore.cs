@@ -16,7 +16,10 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
 {
     private const string Columns =
         "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks, "
-        + "e.chunk_compression, e.chunk_compression_level";
+        + "e.chunk_compression, e.chunk_compression_level, e.progress_phase, e.progress_phase_done, e.progress_phase_total, e.progress_phase_unit";
+
+    // Queries that read more than a job add their columns after these.
+    private const int ColumnCount = 15;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresExportStoreOptions _options;
@@ -133,7 +136,8 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
         DateTimeOffset expires = now + leaseDuration;
         string sql =
             $"UPDATE {_table} AS e SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_at = $3, attempts = e.attempts + 1, "
-            + "started_at = COALESCE(e.started_at, $2), progress_rows = 0, progress_bytes = 0, progress_chunks = 0, updated_at = $2 "
+            + "started_at = COALESCE(e.started_at, $2), progress_rows = 0, progress_bytes = 0, progress_chunks = 0, "
+            + "progress_phase = 0, progress_phase_done = 0, progress_phase_total = 0, progress_phase_unit = 0, updated_at = $2 "
             + $"FROM (SELECT c.id FROM {_table} AS c "
             + "WHERE c.status = 'SCHEDULED' OR (c.status = 'IN_PROGRESS' AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= $2)) "
             + "ORDER BY c.created_at, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED) AS next "
@@ -157,8 +161,8 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
                     }
 
                     ExportJob job = ReadJob(reader);
-                    int attempt = reader.GetInt32(11);
-                    var startedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(12).Ticks, TimeSpan.Zero);
+                    int attempt = reader.GetInt32(ColumnCount);
+                    var startedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(ColumnCount + 1).Ticks, TimeSpan.Zero);
                     var lease = new ExportLease(job.AppId, job.Export.Id, owner, attempt, expires);
                     return new ExportClaim(job, lease, startedAt);
                 }
@@ -173,10 +177,12 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
         ArgumentNullException.ThrowIfNull(lease);
         int rows = await ExecuteAsync(
             $"UPDATE {_table} AS e SET lease_expires_at = $4, progress_rows = $5, progress_bytes = $6, progress_chunks = $7, "
-            + "updated_at = $8 WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
+            + "updated_at = $8, progress_phase = $9, progress_phase_done = $10, progress_phase_total = $11, progress_phase_unit = $12 "
+            + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
             cancellationToken,
             Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Instant(now + leaseDuration),
-            Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks), Instant(now)).ConfigureAwait(false);
+            Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks), Instant(now),
+            Int32((int)progress.Phase), Int64(progress.PhaseDone), Int64(progress.PhaseTotal), Int32((int)progress.PhaseUnit)).ConfigureAwait(false);
         return rows == 1;
     }
 
@@ -233,11 +239,11 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
                         bool running = job.Export.Status == ExportStatus.InProgress;
                         records.Add(new ExportRecord(
                             job,
-                            running && !reader.IsDBNull(11) ? reader.GetString(11) : null,
-                            running ? OptionalInstant(reader, 12) : null,
-                            reader.GetInt32(13),
-                            OptionalInstant(reader, 14),
-                            OptionalInstant(reader, 15)!.Value));
+                            running && !reader.IsDBNull(ColumnCount) ? reader.GetString(ColumnCount) : null,
+                            running ? OptionalInstant(reader, ColumnCount + 1) : null,
+                            reader.GetInt32(ColumnCount + 2),
+                            OptionalInstant(reader, ColumnCount + 3),
+                            OptionalInstant(reader, ColumnCount + 4)!.Value));
                     }
                 }
             }
@@ -349,6 +355,13 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
             Status = status,
             Progress = status == ExportStatus.InProgress
                 ? new ExportProgress(reader.GetInt64(6), reader.GetInt64(7), reader.GetInt32(8))
+                {
+                    // The phase as the running instance last renewed its lease, so every instance shows the same.
+                    Phase = (ExportPhase)reader.GetInt32(11),
+                    PhaseDone = reader.GetInt64(12),
+                    PhaseTotal = reader.GetInt64(13),
+                    PhaseUnit = (Transactions.ProgressUnit)reader.GetInt32(14),
+                }
                 : export.Progress,
         };
         return new ExportJob(appId, export, csv, chunks);

@@ -37,6 +37,13 @@ ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chunk_compression text COL
     CHECK (chunk_compression IN ('none', 'gzip'));
 ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS chunk_compression_level integer NOT NULL DEFAULT 6;
 
+-- What a running export is doing (ExportPhase: reading, sorting, merging, writing) and how far the phase has come
+-- (ProgressUnit: rows or bytes), renewed with the lease, so every instance shows the same progress. Added later too.
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS progress_phase integer NOT NULL DEFAULT 3;
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS progress_phase_done bigint NOT NULL DEFAULT 0;
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS progress_phase_total bigint NOT NULL DEFAULT 0;
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS progress_phase_unit integer NOT NULL DEFAULT 0;
+
 -- GET /v1/exports: one application's exports, newest first.
 CREATE INDEX IF NOT EXISTS {name}_app_created ON {schema}.{table} (app_id, created_at DESC, id);
 -- Claims: only exports that may still run, oldest first.

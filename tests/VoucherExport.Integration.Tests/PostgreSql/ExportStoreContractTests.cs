@@ -60,9 +60,13 @@ public class ExportStoreContractTests
         Assert.Equal(c.Export.Id, fourth.Job.Export.Id);
         Assert.Null(await store.TryClaimAsync("w3", T0.AddSeconds(29), Lease, default));
 
-        // Renewal keeps the lease and stores progress.
-        Assert.True(await store.TryRenewAsync(first.Lease, T0.AddSeconds(20), Lease, new ExportProgress(10, 1000, 1), default));
-        Assert.Equal(new ExportProgress(10, 1000, 1), (await store.GetAsync("app", a.Export.Id, default))!.Export.Progress);
+        // Renewal keeps the lease and stores progress, its phase included, so every instance shows the same.
+        var progress = new ExportProgress(10, 1000, 1)
+        {
+            Phase = ExportPhase.Merging, PhaseDone = 10, PhaseTotal = 40, PhaseUnit = VoucherExport.Transactions.ProgressUnit.Rows,
+        };
+        Assert.True(await store.TryRenewAsync(first.Lease, T0.AddSeconds(20), Lease, progress, default));
+        Assert.Equal(progress, (await store.GetAsync("app", a.Export.Id, default))!.Export.Progress);
         Assert.False(await store.TryRenewAsync(first.Lease with { Owner = "w9" }, T0.AddSeconds(20), Lease, default, default));
 
         // b's lease runs out at T0 + 30 s; a's was renewed to T0 + 50 s. A takeover gets b as claim 2, with its first start.
