@@ -18,6 +18,9 @@ public class DurableRegistryTests
         Chunks = SmallChunks,
         WorkerName = name,
         PollInterval = TimeSpan.FromMilliseconds(50),
+
+        // One thread: where a paused run stands (which chunks it has opened) then follows from the rows read alone.
+        Parallelism = 1,
     };
 
     private static async Task<(PgTestDatabase Db, List<byte[]> Reference)> LedgerAsync(int rows)
