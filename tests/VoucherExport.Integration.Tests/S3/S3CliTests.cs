@@ -6,13 +6,7 @@ namespace VoucherExport.Integration.Tests.S3;
 /// <summary><c>voucher-export export --sink s3://bucket/prefix</c>, run in-process.</summary>
 public sealed class S3CliTests(S3TestBucket bucket) : IClassFixture<S3TestBucket>
 {
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = await CliApp.RunAsync(args, stdout, stderr, default);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => InProcessCli.RunAsync(args);
 
     [S3Fact]
     public async Task AnExportGoesToTheBucketAndPrefixWithPresignedUrls()
