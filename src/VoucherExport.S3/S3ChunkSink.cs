@@ -1,3 +1,4 @@
+using Amazon.S3;
 using Amazon.S3.Model;
 using VoucherExport.Chunks;
 
@@ -104,6 +105,24 @@ internal sealed class S3ChunkSink : IChunkSink
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
             throw S3Errors.Wrap("delete", Bucket, KeyPrefix, e);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Aborts every multipart upload still open under the export's prefix: a stale worker cannot complete it afterwards.</remarks>
+    public async ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AbortOpenUploadsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (S3Errors.IsNotFound(e) || (e is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.BadRequest }))
+        {
+            // No bucket yet (Ceph answers a listing of uploads in a missing bucket with a bare 400): nothing is open.
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw S3Errors.Wrap("clean up", Bucket, KeyPrefix, e);
         }
     }
 

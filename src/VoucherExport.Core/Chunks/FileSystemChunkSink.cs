@@ -85,6 +85,31 @@ internal sealed class FileSystemChunkSink : IChunkSink
     }
 
     /// <inheritdoc />
+    /// <remarks>Deletes the hidden <c>.name.random.tmp</c> files chunk writers stage in (a committed chunk is renamed from one).</remarks>
+    public ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        foreach (string staged in System.IO.Directory.EnumerateFiles(Directory, ".*.tmp"))
+        {
+            try
+            {
+                File.Delete(staged);
+            }
+            catch (FileNotFoundException)
+            {
+                // Committed or removed meanwhile.
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public string? GetUrl(string name)
     {
         ChunkNames.ThrowIfNotStored(name, nameof(name));

@@ -15,6 +15,13 @@ public interface IChunkSink
     /// <summary>Removes everything this export stored, committed or not. Safe to call more than once.</summary>
     ValueTask DeleteAllAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes what an earlier writer left uncommitted (a killed process's temporary file, an open multipart upload),
+    /// keeping every committed chunk. A resumed export calls it before it writes: a stale writer's upload, aborted here,
+    /// can no longer be completed over the new attempt's chunks. The default does nothing (a sink with nothing to clean).
+    /// </summary>
+    ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>Where a committed chunk can be fetched (a <c>file://</c> or <c>https://</c> URL), or null when it has no address.</summary>
     string? GetUrl(string name);
 }

@@ -38,6 +38,8 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _notifications = new();
     private readonly CancellationTokenSource _notificationsStop = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeSpan _poll;
+    private readonly Task _feed = Task.CompletedTask;
     private int _disposed;
 
     /// <summary>A registry over <paramref name="store"/> that reads <paramref name="source"/> and writes to <paramref name="sinks"/>.</summary>
@@ -63,6 +65,17 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         // looking at a stuck export, a test killing one instance), and two registries in one process still differ.
         _workerName = _options.WorkerName
             ?? $"{Environment.MachineName}:{Environment.ProcessId}:{ExportIds.NewId()[4..12]}";
+        if (_store is IExportChangeFeed feed)
+        {
+            // Changes made anywhere wake the workers and the waits at once; polling remains only for leases that ran out.
+            _poll = _options.PollInterval > _options.LeaseDuration / 4 ? _options.PollInterval : _options.LeaseDuration / 4;
+            _feed = Task.Run(() => feed.ListenAsync(OnStoreChanged, _shutdown.Token));
+        }
+        else
+        {
+            _poll = _options.PollInterval;
+        }
+
         _workers = new Task[_options.MaxConcurrentExports];
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -295,7 +308,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             }
 
             using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task delay = Task.Delay(_options.PollInterval, _time, poll.Token);
+            Task delay = Task.Delay(_poll, _time, poll.Token);
             await Task.WhenAny(changed, delay).ConfigureAwait(false);
             await poll.CancelAsync().ConfigureAwait(false);
             await delay.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -334,6 +347,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
         await _shutdown.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);
+        await _feed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         // Completion listeners (webhooks) of exports that ended before the shutdown are told to stop retrying.
         await _notificationsStop.CancelAsync().ConfigureAwait(false);
@@ -347,6 +361,28 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         export.Status == ExportStatus.InProgress && _runs.TryGetValue(export.Id, out var run)
             ? export with { Progress = run.Latest }
             : export;
+
+    private void OnStoreChanged()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_wake.CurrentCount < _workers.Length)
+            {
+                _wake.Release();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down: nobody waits any more.
+        }
+
+        Pulse();
+    }
 
     private void Pulse() =>
         Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -417,7 +453,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         Task woken = _wake.WaitAsync(wait.Token);
-        Task delay = Task.Delay(_options.PollInterval, _time, wait.Token);
+        Task delay = Task.Delay(_poll, _time, wait.Token);
         await Task.WhenAny(woken, delay).ConfigureAwait(false);
         await wait.CancelAsync().ConfigureAwait(false);
         await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -460,6 +496,8 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             }
             else if (run.Committed.Count > 0)
             {
+                // What the previous attempt left uncommitted goes; an upload it still had open can no longer complete.
+                await _sinks.Create(exportId).DeleteUncommittedAsync(linked.Token).ConfigureAwait(false);
                 LogResumedAfter(_logger, exportId, claim.Job.AppId, run.Committed.Count, run.Committed.Sum(c => c.Rows));
             }
 
@@ -546,7 +584,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
             // The rows of the export are fixed at its first start, so an attempt that resumes, or runs after a takeover,
             // can neither gain nor lose rows (docs/resume.md says what this assumes of late commits).
-            AsOf = _options.RowsAsOfFirstStart ? claim.StartedAt : null,
+            AsOf = (_options.RowsAsOfFirstStart ?? _store.IsShared) ? claim.StartedAt : null,
             ChunkCommitted = _store.KeepsChunks ? (chunk, ct) => CommitChunkAsync(run, chunk, ct) : null,
         };
 

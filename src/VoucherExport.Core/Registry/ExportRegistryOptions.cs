@@ -61,11 +61,13 @@ public sealed record ExportRegistryOptions
     public ExportRetryOptions Retry { get; init; } = ExportRetryOptions.Default;
 
     /// <summary>
-    /// Whether an export holds only the rows with <c>created_at</c> at or before its first start (default true), so every
-    /// attempt of it — a retry, a takeover, a resume — sees the same rows. False exports whatever each attempt reads, for
-    /// a ledger whose <c>created_at</c> may lie ahead of the registry's clock (see docs/resume.md).
+    /// Whether an export holds only the rows with <c>created_at</c> at or before its first start, so every attempt of it —
+    /// a retry, a takeover on another instance, a resume after a deploy — sees the same rows. Null (the default): yes with
+    /// a shared store (<see cref="IExportStore.IsShared"/>, where attempts may be hours and machines apart), no with a
+    /// store of this process. False exports whatever each attempt reads, for a ledger whose <c>created_at</c> may lie
+    /// ahead of the clock (see docs/resume.md).
     /// </summary>
-    public bool RowsAsOfFirstStart { get; init; } = true;
+    public bool? RowsAsOfFirstStart { get; init; }
 
     /// <summary>The defaults.</summary>
     public static ExportRegistryOptions Default { get; } = new();

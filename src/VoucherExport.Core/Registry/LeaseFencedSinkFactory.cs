@@ -51,6 +51,16 @@ internal sealed class LeaseFencedSinkFactory(IChunkSinkFactory inner, Func<Cance
             }
         }
 
+        public async ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken)
+        {
+            if (!await stillHeld(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ExportLeaseLostException();
+            }
+
+            await inner.DeleteUncommittedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         public string? GetUrl(string name) => inner.GetUrl(name);
     }
 }

@@ -10,7 +10,7 @@ internal static class LedgerQuery
 {
     /// <summary>
     /// Builds the command text: the pushed-down filters (unless <paramref name="pushFilters"/> is false), the range
-    /// [<paramref name="from"/>, <paramref name="to"/>) when given, and the export order on the qualified columns so
+    /// [<paramref name="from"/>, <paramref name="to"/>) when given, the query's as-of point and resume key, and the export order on the qualified columns so
     /// that the (created_at, id) index serves it.
     /// </summary>
     public static NpgsqlCommand Create(
@@ -22,7 +22,24 @@ internal static class LedgerQuery
             .Append(" FROM ").Append(options.QualifiedTable).Append(" AS t WHERE ");
         LedgerFilterSql.Append(sql, parameters, pushFilters ? query.Filters : null, query.Now);
         AppendRange(sql, parameters, from, to);
-        string direction = query.Order == ExportOrder.CreatedAtAscending ? "ASC" : "DESC";
+        bool ascending = query.Order == ExportOrder.CreatedAtAscending;
+        if (query.AsOf is { } asOf)
+        {
+            // The export's rows are fixed at its first start.
+            parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = asOf.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            sql.Append(" AND t.created_at <= $").Append(parameters.Count);
+        }
+
+        if (query.After is { } after)
+        {
+            // A resumed attempt: a keyset seek past the last committed row, served by the (created_at, id) index.
+            parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = after.CreatedAt.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = after.Id, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            sql.Append(" AND (t.created_at, t.id) ").Append(ascending ? '>' : '<')
+                .Append(" ($").Append(parameters.Count - 1).Append(", $").Append(parameters.Count).Append(')');
+        }
+
+        string direction = ascending ? "ASC" : "DESC";
         sql.Append(" ORDER BY t.created_at ").Append(direction).Append(", t.id ").Append(direction);
 
         var command = new NpgsqlCommand(sql.ToString()) { CommandTimeout = options.CommandTimeoutSeconds };

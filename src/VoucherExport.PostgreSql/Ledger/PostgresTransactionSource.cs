@@ -26,13 +26,13 @@ public sealed class PostgresTransactionSource : ITransactionSource
 
     /// <inheritdoc />
     /// <remarks>
-    /// The order is always applied. The filters are too, unless an operand holds U+0000 or a lone surrogate, which no
+    /// The order is always applied, and so are the as-of point and the resume key (a keyset <c>WHERE</c>). The filters are too, unless an operand holds U+0000 or a lone surrogate, which no
     /// stored text can; then the engine filters every row itself, exactly as it would for a file.
     /// </remarks>
     public SourcePushdown Plan(TransactionQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return new SourcePushdown(LedgerFilterSql.CanPush(query.Filters), OrderApplied: true);
+        return new SourcePushdown(LedgerFilterSql.CanPush(query.Filters), OrderApplied: true) { RangeApplied = true };
     }
 
     /// <inheritdoc />

@@ -11,8 +11,13 @@ namespace VoucherExport.PostgreSql;
 /// <c>FOR UPDATE SKIP LOCKED</c>, so two claims never meet; every write of a run names its lease (owner and claim
 /// number), so a run that was taken over can no longer change the export.
 /// </summary>
-/// <remarks>Lease instants come from the registry's <see cref="TimeProvider"/>: hosts sharing a store need synchronized clocks.</remarks>
-public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
+/// <remarks>
+/// Lease instants come from the database's clock (<see cref="PostgresExportStoreOptions.LeaseClock"/>), so instances whose
+/// clocks drift apart agree on when a lease ran out. Each committed chunk is a row of <c>{table}_chunks</c>, written only
+/// while the committing claim still holds the export (<see cref="TryCommitChunkAsync"/>). Adds, hand-backs and final
+/// states are announced with <c>NOTIFY</c>, so registries wake at once (<see cref="ListenAsync"/>) instead of polling.
+/// </remarks>
+public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IExportChangeFeed
 {
     private const string Columns =
         "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks, "
@@ -24,6 +29,8 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresExportStoreOptions _options;
     private readonly string _table;
+    private readonly string _chunks;
+    private readonly bool _databaseClock;
 
     /// <summary>A store in the table <paramref name="options"/> names (create it with <see cref="EnsureCreatedAsync"/>).</summary>
     public PostgresExportStore(NpgsqlDataSource dataSource, PostgresExportStoreOptions? options = null)
@@ -31,6 +38,8 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
         _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
         _options = (options ?? PostgresExportStoreOptions.Default).Validate();
         _table = _options.QualifiedTable;
+        _chunks = _options.QualifiedChunksTable;
+        _databaseClock = _options.LeaseClock == LeaseClock.Database;
     }
 
     /// <summary>The schema script as shipped, with <c>{schema}</c>, <c>{table}</c> and <c>{name}</c> placeholders.</summary>
@@ -64,6 +73,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
                 Json(ExportJson.ToUtf8(export, indented: false)), JsonText(CsvFormatJson.Write(job.Csv)),
                 Int64(job.Chunks.MaxChunkBytes), OptionalInt64(job.Chunks.MaxChunkRows),
                 Text(job.Chunks.Compression == ChunkCompression.Gzip ? "gzip" : "none"), Int32(job.Chunks.CompressionLevel)).ConfigureAwait(false);
+            await NotifyAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -134,14 +144,18 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         DateTimeOffset expires = now + leaseDuration;
+
+        // $2 is the instant of the claim: the database's clock (one reading for the statement) unless the caller's is asked for.
+        string at = _databaseClock ? "clock_timestamp()" : "$2";
         string sql =
-            $"UPDATE {_table} AS e SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_at = $3, attempts = e.attempts + 1, "
-            + "started_at = COALESCE(e.started_at, $2), progress_rows = 0, progress_bytes = 0, progress_chunks = 0, "
-            + "progress_phase = 0, progress_phase_done = 0, progress_phase_total = 0, progress_phase_unit = 0, updated_at = $2 "
-            + $"FROM (SELECT c.id FROM {_table} AS c "
-            + "WHERE c.status = 'SCHEDULED' OR (c.status = 'IN_PROGRESS' AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= $2)) "
-            + "ORDER BY c.created_at, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED) AS next "
-            + $"WHERE e.id = next.id RETURNING {Columns}, e.attempts, e.started_at";
+            $"WITH clock AS (SELECT {at} AS now) "
+            + $"UPDATE {_table} AS e SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_at = clock.now + $3, attempts = e.attempts + 1, "
+            + "started_at = COALESCE(e.started_at, clock.now), progress_rows = 0, progress_bytes = 0, progress_chunks = 0, "
+            + "progress_phase = 0, progress_phase_done = 0, progress_phase_total = 0, progress_phase_unit = 0, updated_at = clock.now "
+            + $"FROM clock, (SELECT c.id FROM {_table} AS c, clock "
+            + "WHERE c.status = 'SCHEDULED' OR (c.status = 'IN_PROGRESS' AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= clock.now)) "
+            + "ORDER BY c.created_at, c.seq LIMIT 1 FOR UPDATE OF c SKIP LOCKED) AS next "
+            + $"WHERE e.id = next.id RETURNING {Columns}, e.attempts, e.started_at, e.lease_expires_at";
 
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -151,7 +165,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
             {
                 command.Parameters.Add(Text(owner));
                 command.Parameters.Add(Instant(now));
-                command.Parameters.Add(Instant(expires));
+                command.Parameters.Add(Interval(leaseDuration));
                 NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
@@ -163,6 +177,12 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
                     ExportJob job = ReadJob(reader);
                     int attempt = reader.GetInt32(ColumnCount);
                     var startedAt = new DateTimeOffset(reader.GetFieldValue<DateTime>(ColumnCount + 1).Ticks, TimeSpan.Zero);
+                    if (_databaseClock)
+                    {
+                        // The registry measures its lease on its own clock: the database's duration from the registry's now.
+                        expires = now + leaseDuration;
+                    }
+
                     var lease = new ExportLease(job.AppId, job.Export.Id, owner, attempt, expires);
                     return new ExportClaim(job, lease, startedAt);
                 }
@@ -175,12 +195,13 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
         ExportLease lease, DateTimeOffset now, TimeSpan leaseDuration, ExportProgress progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
+        string at = _databaseClock ? "clock_timestamp()" : "$8";
         int rows = await ExecuteAsync(
-            $"UPDATE {_table} AS e SET lease_expires_at = $4, progress_rows = $5, progress_bytes = $6, progress_chunks = $7, "
-            + "updated_at = $8, progress_phase = $9, progress_phase_done = $10, progress_phase_total = $11, progress_phase_unit = $12 "
-            + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
+            $"UPDATE {_table} AS e SET lease_expires_at = {at} + $4, progress_rows = $5, progress_bytes = $6, progress_chunks = $7, "
+            + $"updated_at = {at}, progress_phase = $9, progress_phase_done = $10, progress_phase_total = $11, progress_phase_unit = $12 "
+            + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 AND $8 IS NOT NULL",
             cancellationToken,
-            Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Instant(now + leaseDuration),
+            Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Interval(leaseDuration),
             Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks), Instant(now),
             Int32((int)progress.Phase), Int64(progress.PhaseDone), Int64(progress.PhaseTotal), Int32((int)progress.PhaseUnit)).ConfigureAwait(false);
         return rows == 1;
@@ -201,6 +222,11 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
             + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
             cancellationToken,
             [Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), .. WriteValues(updated.Export)]).ConfigureAwait(false);
+        if (rows == 1)
+        {
+            await NotifyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return rows == 1;
     }
 
@@ -212,7 +238,124 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
             $"UPDATE {_table} AS e SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now() "
             + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
             cancellationToken, Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt)).ConfigureAwait(false);
+        await NotifyAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    /// <remarks>True: each chunk is a row of <c>{table}_chunks</c>, removed with its export.</remarks>
+    public bool KeepsChunks => true;
+
+    /// <inheritdoc />
+    public async ValueTask<bool> TryCommitChunkAsync(ExportLease lease, ChunkInfo chunk, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(chunk);
+
+        // The next chunk in order, or nothing: a chunk's index is its place, and two commits of one place cannot both land.
+        long index = await CountChunksAsync(lease.ExportId, cancellationToken).ConfigureAwait(false) + 1;
+        if (index > int.MaxValue || (chunk.Name != ChunkInfo.NameFor((int)index) && chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.Gzip)))
+        {
+            return false;
+        }
+
+        // One statement: the row is written only while this claim holds the export.
+        int rows = await ExecuteAsync(
+            $"INSERT INTO {_chunks} (export_id, chunk_index, name, rows, bytes, uncompressed_bytes, sha256, first_created_at, "
+            + "last_created_at, last_id, oversize, attempt) "
+            + "SELECT e.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3 "
+            + $"FROM {_table} AS e WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 "
+            + "ON CONFLICT DO NOTHING",
+            cancellationToken,
+            Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Int32((int)index), Text(chunk.Name), Int64(chunk.Rows),
+            Int64(chunk.Bytes), OptionalInt64(chunk.UncompressedBytes), Text(chunk.Sha256), OptionalText(RoundTrip(chunk.FirstCreatedAt)),
+            OptionalText(RoundTrip(chunk.LastCreatedAt)), OptionalText(chunk.LastId), Bool(chunk.Oversize)).ConfigureAwait(false);
+        return rows == 1;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ChunkInfo>> GetChunksAsync(string exportId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(exportId);
+        var chunks = new List<ChunkInfo>();
+        NpgsqlCommand command = _dataSource.CreateCommand(
+            "SELECT name, rows, bytes, uncompressed_bytes, sha256, first_created_at, last_created_at, last_id, oversize "
+            + $"FROM {_chunks} WHERE export_id = $1 ORDER BY chunk_index");
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(Text(exportId));
+            NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    chunks.Add(new ChunkInfo(
+                        reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(4),
+                        ParseRoundTrip(reader, 5), ParseRoundTrip(reader, 6), reader.GetBoolean(8))
+                    {
+                        UncompressedBytes = reader.IsDBNull(3) ? null : reader.GetInt64(3),
+                        LastId = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    });
+                }
+            }
+        }
+
+        return chunks;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Through PostgreSQL's <c>LISTEN</c> on one connection of its own; a lost connection is opened again after a second,
+    /// and <paramref name="changed"/> is called then too, since notifications sent meanwhile are lost.
+    /// </remarks>
+    public async Task ListenAsync(Action changed, CancellationToken cancellationToken)
+    {
+        TimeSpan retryDelay = TimeSpan.FromSeconds(1);
+        ArgumentNullException.ThrowIfNull(changed);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    connection.Notification += (_, _) => changed();
+                    NpgsqlCommand listen = new($"LISTEN {_options.Channel}", connection);
+                    await using (listen.ConfigureAwait(false))
+                    {
+                        await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    changed();
+                    while (true)
+                    {
+                        await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or IOException or TimeoutException)
+            {
+                await Task.Delay(retryDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task NotifyAsync(CancellationToken cancellationToken) =>
+        await ExecuteAsync($"SELECT pg_notify('{_options.Channel}', '')", cancellationToken).ConfigureAwait(false);
+
+    private async Task<long> CountChunksAsync(string exportId, CancellationToken cancellationToken) =>
+        await ScalarAsync<long>($"SELECT count(*) FROM {_chunks} WHERE export_id = $1", cancellationToken, Text(exportId)).ConfigureAwait(false);
+
+    private static string? RoundTrip(DateTimeOffset? value) =>
+        value?.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? ParseRoundTrip(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal)
+        ? null
+        : DateTimeOffset.ParseExact(reader.GetString(ordinal), "o", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.RoundtripKind);
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<ExportRecord>> ListRecentAsync(
@@ -421,6 +564,14 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor
     private static NpgsqlParameter JsonText(string json) => new NpgsqlParameter<string> { TypedValue = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
 
     private static NpgsqlParameter Int64(long value) => new NpgsqlParameter<long> { TypedValue = value };
+
+    private static NpgsqlParameter Bool(bool value) => new NpgsqlParameter<bool> { TypedValue = value };
+
+    private static NpgsqlParameter OptionalText(string? value) => value is not null
+        ? Text(value)
+        : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Interval(TimeSpan value) => new NpgsqlParameter<TimeSpan> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Interval };
 
     private static NpgsqlParameter Int32(int value) => new NpgsqlParameter<int> { TypedValue = value };
 

@@ -9,6 +9,13 @@ public sealed record PostgresExportStoreOptions
     /// <summary>The table name; default <c>voucher_exports</c>, the name the shipped schema creates.</summary>
     public string Table { get; init; } = "voucher_exports";
 
+    /// <summary>
+    /// Whose clock lease times come from: the database's (default), so instances whose clocks drift apart still agree on
+    /// when a lease ran out; or the caller's (the registry's <see cref="TimeProvider"/>), for tests that drive leases with
+    /// a fake clock.
+    /// </summary>
+    public LeaseClock LeaseClock { get; init; } = LeaseClock.Database;
+
     /// <summary>The defaults.</summary>
     public static PostgresExportStoreOptions Default { get; } = new();
 
@@ -19,6 +26,14 @@ public sealed record PostgresExportStoreOptions
         SqlIdentifier.Validate(Table, nameof(Table));
         return this;
     }
+
+    /// <summary>The quoted table of chunk records (<c>{table}_chunks</c>) for SQL text.</summary>
+    internal string QualifiedChunksTable => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Table + "_chunks")}";
+
+    /// <summary>The channel the store notifies on when an export is added, handed back or ends.</summary>
+    /// (A hash of schema and table: a channel is an identifier of at most 63 bytes.)
+    internal string Channel => "vx_exports_" + Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{Schema}.{Table}")))[..20];
 
     /// <summary>The quoted <c>schema.table</c> for SQL text.</summary>
     internal string QualifiedTable => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Table)}";

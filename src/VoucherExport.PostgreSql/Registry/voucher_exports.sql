@@ -49,3 +49,25 @@ CREATE INDEX IF NOT EXISTS {name}_app_created ON {schema}.{table} (app_id, creat
 -- Claims: only exports that may still run, oldest first.
 CREATE INDEX IF NOT EXISTS {name}_claimable ON {schema}.{table} (created_at, seq)
     WHERE status IN ('SCHEDULED', 'IN_PROGRESS');
+
+-- The chunks each export committed, one row per chunk (issue 12): the row is the chunk's commit point. The next attempt of
+-- the export keeps these chunks as stored and goes on after the last one's last record, (last_created_at, last_id).
+-- Times are kept as round-trip text, since a chunk's created_at range may be finer than PostgreSQL's microseconds.
+CREATE TABLE IF NOT EXISTS {schema}."{name}_chunks" (
+    export_id          text COLLATE "C" NOT NULL,
+    chunk_index        integer NOT NULL CHECK (chunk_index >= 1),
+    name               text COLLATE "C" NOT NULL,
+    rows               bigint NOT NULL,
+    bytes              bigint NOT NULL,
+    uncompressed_bytes bigint,
+    sha256             text COLLATE "C" NOT NULL,
+    first_created_at   text COLLATE "C",
+    last_created_at    text COLLATE "C",
+    last_id            text COLLATE "C",
+    oversize           boolean NOT NULL,
+    -- The claim that committed it, and when (the database's clock).
+    attempt            integer NOT NULL,
+    committed_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT {name}_chunks_pkey PRIMARY KEY (export_id, chunk_index),
+    CONSTRAINT {name}_chunks_export_fkey FOREIGN KEY (export_id) REFERENCES {schema}.{table} (id) ON DELETE CASCADE
+);

@@ -18,7 +18,7 @@ public class ExportRegistryTests
     private readonly InMemoryChunkSinkFactory _sinks = new();
 
     // The clock stands at the seed's date (2023) while the rows are of 2024, so the rows are not held to the export's
-    // first start here; ResumeTests prove that default.
+    // first start here (an in-process store would not hold them anyway; RowsAsOfFirstStartTests prove the rule).
     private ExportRegistry NewRegistry(ITransactionSource source, int concurrency = 2) =>
         new(new InMemoryExportStore(), source, _sinks,
             new ExportRegistryOptions { MaxConcurrentExports = concurrency, RowsAsOfFirstStart = false }, Directory, _clock);

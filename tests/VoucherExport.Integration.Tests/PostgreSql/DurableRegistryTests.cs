@@ -92,7 +92,9 @@ public class DurableRegistryTests
         // Worker A: its clock never moves, so it never renews its lease: a process frozen mid-export.
         var frozenClock = new FakeTimeProvider(start);
         var stuck = new PausingSource(new PostgresTransactionSource(db.DataSource, db.Ledger with { BatchSize = 100 }), pauseAfter: 8);
-        var storeA = new RecordingStore(new PostgresExportStore(db.DataSource, db.Exports));
+        // The leases run on the registries' fake clocks here (the caller's clock), so A's lease runs out on B's.
+        var callerClock = db.Exports with { LeaseClock = LeaseClock.Caller };
+        var storeA = new RecordingStore(new PostgresExportStore(db.DataSource, callerClock));
         var a = new ExportRegistry(storeA, stuck, sinks, Options(1, "a"), time: frozenClock);
         ExportObject export = await a.CreateAsync("app", ExportScope.All, VoucherExport.Parameters.ExportParameters.Default);
         await stuck.Paused;
@@ -100,7 +102,7 @@ public class DurableRegistryTests
 
         // Worker B starts after A's lease ran out on its clock, claims the export and runs it from scratch.
         var laterClock = new FakeTimeProvider(start + TimeSpan.FromMinutes(1));
-        var storeB = new RecordingStore(new PostgresExportStore(db.DataSource, db.Exports));
+        var storeB = new RecordingStore(new PostgresExportStore(db.DataSource, callerClock));
         await using var b = new ExportRegistry(storeB, new PostgresTransactionSource(db.DataSource, db.Ledger), sinks, Options(1, "b"), time: laterClock);
         ExportObject done = (await b.WaitAsync("app", export.Id))!;
         Assert.Equal(ExportStatus.Done, done.Status);
@@ -140,7 +142,11 @@ public class DurableRegistryTests
         var store = new PostgresExportStore(db.DataSource, db.Exports);
         Assert.Equal(ExportStatus.InProgress, (await store.GetAsync("app", running.Id, default))!.Export.Status);
         Assert.Equal(ExportStatus.Scheduled, (await store.GetAsync("app", waiting.Id, default))!.Export.Status);
-        Assert.Empty(sinks.Find(running.Id)!.Committed);
+
+        // What it had committed stays as stored, exactly the chunks the registry recorded; the next run goes on after them.
+        IReadOnlyList<ChunkInfo> recorded = await store.GetChunksAsync(running.Id, default);
+        Assert.NotEmpty(recorded);
+        Assert.Equal(recorded.Select(c => c.Name), sinks.Find(running.Id)!.Committed.Select(p => p.Key).Order(StringComparer.Ordinal));
 
         await using var second = new ExportRegistry(store, new PostgresTransactionSource(db.DataSource, db.Ledger), sinks, Options(1, "second"));
         foreach (var export in new[] { running, waiting })

@@ -18,10 +18,10 @@ public class ExportStoreContractTests
     public async Task ThePostgresStoreKeepsTheContract()
     {
         await using var db = await PgTestDatabase.CreateAsync(ledger: false, exports: true);
-        await KeepsTheContractAsync(new PostgresExportStore(db.DataSource, db.Exports));
+        await KeepsTheContractAsync(new PostgresExportStore(db.DataSource, CallerClock(db)));
 
         // A new store over the same table (a restart) sees what the first one stored.
-        var again = new PostgresExportStore(db.DataSource, db.Exports);
+        var again = new PostgresExportStore(db.DataSource, CallerClock(db));
         var page = await again.ListAsync("app", 10, 1, ExportListOrder.CreatedAtAscending, default);
         Assert.Equal(3, page.Total);
         Assert.Equal(["DONE", "IN_PROGRESS", "SCHEDULED"], page.Exports.Select(e => ExportStateMachine.Name(e.Status)).Order(StringComparer.Ordinal));
@@ -104,4 +104,8 @@ public class ExportStoreContractTests
         // Leave a final, a running and a scheduled export for the restart check of the PostgreSQL store.
         Assert.True(await store.RemoveAsync("app", c.Export.Id, default));
     }
+
+    // The contract drives leases with explicit instants, so the store takes the caller's clock here; the database's
+    // clock (the default) is proven by ResumeServiceTests.
+    private static PostgresExportStoreOptions CallerClock(PgTestDatabase db) => db.Exports with { LeaseClock = LeaseClock.Caller };
 }

@@ -24,7 +24,7 @@ public class ExportStoreMonitorContractTests
     public async Task ThePostgresStoreAnswersTheOperatorsQueries()
     {
         await using var db = await PgTestDatabase.CreateAsync(ledger: false, exports: true);
-        var store = new PostgresExportStore(db.DataSource, db.Exports);
+        var store = new PostgresExportStore(db.DataSource, CallerClock(db));
         await AnswersAsync(store, store, finishedAtIsClock: false);
     }
 
@@ -91,4 +91,8 @@ public class ExportStoreMonitorContractTests
         ExportStoreOverview released = await monitor.GetOverviewAsync(null, now, default);
         Assert.Equal((0, 2), (released.Running.Count, released.ExpiredLeases));
     }
+
+    // The contract drives leases with explicit instants, so the store takes the caller's clock here; the database's
+    // clock (the default) is proven by ResumeServiceTests.
+    private static PostgresExportStoreOptions CallerClock(PgTestDatabase db) => db.Exports with { LeaseClock = LeaseClock.Caller };
 }

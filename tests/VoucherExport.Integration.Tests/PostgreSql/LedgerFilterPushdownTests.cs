@@ -78,8 +78,8 @@ public class LedgerFilterPushdownTests
         var nul = LedgerFilterGenerators.Parse("""{"reason":{"conditions":{"$not_contain":"\u0000"}}}""");
         var fine = LedgerFilterGenerators.Parse("""{"reason":{"conditions":{"$not_contain":"x"}}}""");
 
-        Assert.Equal(new SourcePushdown(false, true), source.Plan(new TransactionQuery(nul, ExportOrder.CreatedAtAscending, PgTestData.Now)));
-        Assert.Equal(new SourcePushdown(true, true), source.Plan(new TransactionQuery(fine, ExportOrder.CreatedAtAscending, PgTestData.Now)));
+        Assert.Equal(new SourcePushdown(false, true) { RangeApplied = true }, source.Plan(new TransactionQuery(nul, ExportOrder.CreatedAtAscending, PgTestData.Now)));
+        Assert.Equal(new SourcePushdown(true, true) { RangeApplied = true }, source.Plan(new TransactionQuery(fine, ExportOrder.CreatedAtAscending, PgTestData.Now)));
     }
 
     [PostgresFact]
