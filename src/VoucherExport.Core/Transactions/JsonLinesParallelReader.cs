@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -35,8 +34,8 @@ internal sealed class JsonLinesParallelReader
     private readonly int _threads;
     private readonly bool _skip;
 
-    // Shared by the parsing threads of one read (the pool is thread-safe).
-    private readonly StringPool _strings = SharedStrings.ForOneRead();
+    // Shared by the parsing threads of one read (the table is thread-safe).
+    private readonly SharedStrings _strings = SharedStrings.ForOneRead();
 
     public JsonLinesParallelReader(
         Func<CancellationToken, ValueTask<Stream>> open, string name, JsonLinesSourceOptions options,

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
-using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -50,7 +49,7 @@ public static class TransactionJson
     /// unknown sources and types, short reasons) from <paramref name="strings"/>, so a row shares them instead of
     /// allocating its own copy.
     /// </summary>
-    internal static VoucherTransaction Parse(ReadOnlySpan<byte> utf8Json, StringPool? strings)
+    internal static VoucherTransaction Parse(ReadOnlySpan<byte> utf8Json, SharedStrings? strings)
     {
         // The reader only checks UTF-8 inside strings it decodes; details are copied raw, so check the whole line.
         if (!Utf8.IsValid(utf8Json))
@@ -103,7 +102,7 @@ public static class TransactionJson
         writer.WriteEndObject();
     }
 
-    private static VoucherTransaction ParseObject(ReadOnlySpan<byte> json, StringPool? strings)
+    private static VoucherTransaction ParseObject(ReadOnlySpan<byte> json, SharedStrings? strings)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -296,7 +295,7 @@ public static class TransactionJson
         }
     }
 
-    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names, StringPool? strings)
+    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names, SharedStrings? strings)
     {
         if (!reader.ValueIsEscaped)
         {
@@ -311,7 +310,7 @@ public static class TransactionJson
 
             if (strings is not null && value.Length <= SharedStrings.MaxBytes)
             {
-                return strings.GetOrAdd(value, Encoding.UTF8);
+                return strings.Get(value);
             }
         }
 
@@ -319,9 +318,9 @@ public static class TransactionJson
     }
 
     /// <summary>A string or null, taken from <paramref name="strings"/> when it is short and unescaped (the line is valid UTF-8).</summary>
-    private static string? ReadSharedText(ref Utf8JsonReader reader, string name, StringPool? strings)
+    private static string? ReadSharedText(ref Utf8JsonReader reader, string name, SharedStrings? strings)
         => strings is not null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length <= SharedStrings.MaxBytes
-            ? strings.GetOrAdd(reader.ValueSpan, Encoding.UTF8)
+            ? strings.Get(reader.ValueSpan)
             : ReadText(ref reader, name);
 
     private static DateTimeOffset ReadCreatedAt(ref Utf8JsonReader reader)
