@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -36,6 +37,7 @@ internal sealed class SharedStrings
     /// The string of <paramref name="utf8"/>, which must be valid UTF-8: the one made for an earlier equal text when the
     /// table still holds it, else a new one (kept when it is short and ASCII, the texts that repeat in ledgers).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string Get(ReadOnlySpan<byte> utf8)
     {
         if (utf8.IsEmpty || utf8.Length > MaxBytes)
@@ -69,6 +71,7 @@ internal sealed class SharedStrings
     }
 
     /// <summary>The string of <paramref name="text"/>: the one made for an earlier equal text when the table still holds it, else a new one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string Get(ReadOnlySpan<char> text)
     {
         if (text.IsEmpty || text.Length > MaxBytes)
@@ -96,6 +99,7 @@ internal sealed class SharedStrings
     }
 
     /// <summary>Puts <paramref name="made"/> in an empty slot of the pair, else in the one a bit of the hash picks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Keep(int pair, string? first, string? second, ulong hash, string made)
     {
         int slot = first is null ? pair : second is null ? pair + 1 : pair + (int)(hash >> 63);
@@ -106,6 +110,7 @@ internal sealed class SharedStrings
     /// The length and the eight bytes at each end: enough to tell apart the ids, types and sources of a ledger (random
     /// tails, shared prefixes), and a constant cost whatever the length. Collisions only cost a miss.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong Hash(ReadOnlySpan<byte> bytes)
     {
         ulong head, tail;
