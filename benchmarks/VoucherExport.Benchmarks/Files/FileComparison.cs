@@ -147,6 +147,15 @@ internal static class FileComparison
             start.ArgumentList.Add(typeof(FileComparison).Assembly.Location);
         }
 
+        if (side == "engine")
+        {
+            // The engine side stands for `voucher-export export`, so it runs with the CLI's runtime settings
+            // (src/VoucherExport.Cli/VoucherExport.Cli.csproj: no tiered PGO, loops compiled optimized at once; workstation
+            // GC, concurrent, as this process already has).
+            start.Environment["DOTNET_TieredPGO"] = "0";
+            start.Environment["DOTNET_TC_QuickJitForLoops"] = "0";
+        }
+
         foreach (string arg in new[] { FileExportChild.Flag, side, ledger, order, sorted ? "sorted" : "streamed", output })
         {
             start.ArgumentList.Add(arg);

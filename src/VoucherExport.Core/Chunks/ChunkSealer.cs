@@ -22,6 +22,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
     private readonly List<ChunkInfo> _completed = [];
     private readonly Func<ChunkInfo, CancellationToken, ValueTask>? _committed;
     private int _index;
+    private string _name = string.Empty;
     private long _chunkRows;
     private long _chunkBytes;
     private DateTimeOffset? _firstCreatedAt;
@@ -83,8 +84,9 @@ internal sealed class ChunkSealer : IAsyncDisposable
     /// <summary>Whether a chunk is open on the seal side.</summary>
     public bool IsOpen { get; private set; }
 
-    /// <summary>The file name of the chunk opened last.</summary>
-    public string Name => ChunkInfo.NameFor(_index, Compression);
+    /// <summary>The file name of the chunk opened last (empty before the first).</summary>
+    /// <remarks>Made once per chunk in <see cref="Open"/>: the calling-thread writer asks for it on every flush.</remarks>
+    public string Name => _name;
 
     /// <summary>Records in the open chunk.</summary>
     public long ChunkRows => _chunkRows;
@@ -118,6 +120,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
     public string Open(DateTimeOffset? createdAt, long rows, long bytes, string? id = null)
     {
         _index++;
+        _name = ChunkInfo.NameFor(_index, Compression);
         IsOpen = true;
         _chunkRows = rows;
         _chunkBytes = bytes;

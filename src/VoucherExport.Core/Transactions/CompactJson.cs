@@ -8,6 +8,8 @@ namespace VoucherExport.Transactions;
 /// </summary>
 internal static class CompactJson
 {
+    private static readonly System.Buffers.SearchValues<byte> s_whitespace = System.Buffers.SearchValues.Create(" \t\r\n"u8);
+
     /// <summary>A copy of <paramref name="validJson"/> without insignificant whitespace; the input must be valid JSON.</summary>
     public static byte[] ToArray(ReadOnlySpan<byte> validJson)
     {
@@ -49,8 +51,15 @@ internal static class CompactJson
     /// <summary>Whether valid JSON holds no whitespace outside strings.</summary>
     public static bool IsCompact(ReadOnlySpan<byte> validJson)
     {
-        // Tab, CR and LF cannot occur raw inside a JSON string, so any of them is insignificant whitespace.
-        if (validJson.ContainsAny((byte)'\t', (byte)'\r', (byte)'\n'))
+        // One vectorized pass settles the usual case: no whitespace byte at all. Tab, CR and LF cannot occur raw inside
+        // a JSON string, so any of them is insignificant whitespace; a space may sit inside a string, so it is looked at.
+        int first = validJson.IndexOfAny(s_whitespace);
+        if (first < 0)
+        {
+            return true;
+        }
+
+        if (validJson[first] != (byte)' ' || validJson[first..].ContainsAny((byte)'\t', (byte)'\r', (byte)'\n'))
         {
             return false;
         }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using CommunityToolkit.HighPerformance.Buffers;
 using Sylvan.Data.Csv;
 using VoucherExport.Parameters;
 
@@ -360,7 +359,7 @@ public sealed class CsvTransactionSource : ITransactionSource
         return ordinals;
     }
 
-    private VoucherTransaction ReadRecord(CsvDataReader csv, int[] ordinals, long line, StringPool strings)
+    private VoucherTransaction ReadRecord(CsvDataReader csv, int[] ordinals, long line, SharedStrings strings)
     {
         if (csv.RowFieldCount != csv.FieldCount)
         {
@@ -390,7 +389,7 @@ public sealed class CsvTransactionSource : ITransactionSource
         => ordinal < 0 || csv.GetFieldSpan(ordinal).IsEmpty ? null : csv.GetString(ordinal);
 
     /// <summary>A cell that repeats across a ledger: taken from <paramref name="strings"/> when short, null when empty.</summary>
-    private static string? Shared(CsvDataReader csv, int ordinal, StringPool strings)
+    private static string? Shared(CsvDataReader csv, int ordinal, SharedStrings strings)
     {
         if (ordinal < 0)
         {
@@ -398,7 +397,7 @@ public sealed class CsvTransactionSource : ITransactionSource
         }
 
         ReadOnlySpan<char> cell = csv.GetFieldSpan(ordinal);
-        return cell.IsEmpty ? null : cell.Length <= SharedStrings.MaxBytes ? strings.GetOrAdd(cell) : csv.GetString(ordinal);
+        return cell.IsEmpty ? null : cell.Length <= SharedStrings.MaxBytes ? strings.Get(cell) : csv.GetString(ordinal);
     }
 
     private string Required(CsvDataReader csv, int[] ordinals, TransactionField field, long line)

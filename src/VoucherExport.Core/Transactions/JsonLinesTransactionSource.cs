@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
-using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -115,7 +114,7 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     }
 
     /// <summary>Parses complete lines into the batch; <paramref name="skipped"/> is null when a bad line must fail the read.</summary>
-    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count, SkippedRowCounter? skipped, StringPool strings)
+    private int FillBatch(LineBuffer lines, VoucherTransaction[] batch, int count, SkippedRowCounter? skipped, SharedStrings strings)
     {
         while (count < batch.Length && lines.TryReadLine(out ReadOnlySpan<byte> line))
         {

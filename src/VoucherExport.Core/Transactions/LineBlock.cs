@@ -1,5 +1,4 @@
 using System.Buffers;
-using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -76,7 +75,7 @@ internal sealed class LineBlock
     /// the first one also stops the parse and sets <see cref="FailedAt"/>. Any other exception is kept as that line's
     /// problem too, so the reader raises it in order. Repeating texts come from <paramref name="strings"/>.
     /// </summary>
-    public void Parse(string source, int maxLineBytes, bool skip, StringPool strings)
+    public void Parse(string source, int maxLineBytes, bool skip, SharedStrings strings)
     {
         int start = 0;
         for (int i = 0; i < Count; i++)

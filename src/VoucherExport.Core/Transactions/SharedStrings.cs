@@ -1,23 +1,135 @@
-using CommunityToolkit.HighPerformance.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
 
 namespace VoucherExport.Transactions;
 
 /// <summary>
-/// The string pool one read of a file ledger shares its repeating texts through (voucher and campaign ids, sources,
-/// types, short reasons): a ledger names a few thousand vouchers across millions of rows, so each row takes the one
-/// copy instead of allocating its own. Only short texts are pooled, so a hostile file cannot make the pool hold much.
+/// The strings one read of a file ledger shares its repeating texts through (voucher and campaign ids, sources, types,
+/// short reasons): a ledger names a few thousand vouchers across millions of rows, so a row takes the copy an earlier
+/// row made instead of allocating its own. Only short texts are kept, so a hostile file cannot make the table hold much.
 /// </summary>
-internal static class SharedStrings
+/// <remarks>
+/// A two-way set-associative table of strings, read and written without a lock by every parsing thread of the read: a
+/// slot holds one reference, written whole, so a thread sees either the old string or the new one; a lost or
+/// overwritten entry only costs the allocation the row was going to make anyway. A text is found by comparing the
+/// string itself with the bytes (no key copy). It replaced CommunityToolkit's <c>StringPool</c>, whose locking and
+/// least-used eviction took about a fifth of the CPU of a JSON Lines export (docs/architecture.md, "Shared strings").
+/// </remarks>
+internal sealed class SharedStrings
 {
-    /// <summary>The longest text pooled, in UTF-8 bytes or chars: ids are about 30; longer texts are rarely repeated.</summary>
+    /// <summary>The longest text shared, in UTF-8 bytes or chars: ids are about 30; longer texts are rarely repeated.</summary>
     public const int MaxBytes = 64;
 
     /// <summary>
-    /// Entries a read's pool holds (it evicts the least used of a bucket when full): room for tens of thousands of
-    /// vouchers, at most a few MiB with <see cref="MaxBytes"/>-long texts.
+    /// Slots of a read's table (a power of two, in pairs): room for tens of thousands of vouchers; 256 KiB of references,
+    /// and at most a few MiB of strings with <see cref="MaxBytes"/>-long texts.
     /// </summary>
-    public const int PoolSize = 16 * 1024;
+    public const int Slots = 32 * 1024;
 
-    /// <summary>A fresh pool for one read; it is dropped with the read, so nothing of a ledger outlives its export.</summary>
-    public static StringPool ForOneRead() => new(PoolSize);
+    private readonly string?[] _slots = new string?[Slots];
+
+    /// <summary>A fresh table for one read; it is dropped with the read, so nothing of a ledger outlives its export.</summary>
+    public static SharedStrings ForOneRead() => new();
+
+    /// <summary>
+    /// The string of <paramref name="utf8"/>, which must be valid UTF-8: the one made for an earlier equal text when the
+    /// table still holds it, else a new one (kept when it is short and ASCII, the texts that repeat in ledgers).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty || utf8.Length > MaxBytes)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        ulong hash = Hash(utf8);
+        int pair = (int)(hash >> 40) & (Slots - 2);
+        string? first = Volatile.Read(ref _slots[pair]);
+        if (first is not null && Ascii.Equals(utf8, first))
+        {
+            return first;
+        }
+
+        string? second = Volatile.Read(ref _slots[pair + 1]);
+        if (second is not null && Ascii.Equals(utf8, second))
+        {
+            return second;
+        }
+
+        string made = Encoding.UTF8.GetString(utf8);
+
+        // Only ASCII texts are kept: they are the ones Ascii.Equals can find again, and one UTF-8 byte a char.
+        if (made.Length == utf8.Length)
+        {
+            Keep(pair, first, second, hash, made);
+        }
+
+        return made;
+    }
+
+    /// <summary>The string of <paramref name="text"/>: the one made for an earlier equal text when the table still holds it, else a new one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public string Get(ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty || text.Length > MaxBytes)
+        {
+            return text.ToString();
+        }
+
+        ulong hash = Hash(MemoryMarshal.AsBytes(text));
+        int pair = (int)(hash >> 40) & (Slots - 2);
+        string? first = Volatile.Read(ref _slots[pair]);
+        if (first is not null && text.SequenceEqual(first))
+        {
+            return first;
+        }
+
+        string? second = Volatile.Read(ref _slots[pair + 1]);
+        if (second is not null && text.SequenceEqual(second))
+        {
+            return second;
+        }
+
+        string made = text.ToString();
+        Keep(pair, first, second, hash, made);
+        return made;
+    }
+
+    /// <summary>Puts <paramref name="made"/> in an empty slot of the pair, else in the one a bit of the hash picks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Keep(int pair, string? first, string? second, ulong hash, string made)
+    {
+        int slot = first is null ? pair : second is null ? pair + 1 : pair + (int)(hash >> 63);
+        Volatile.Write(ref _slots[slot], made);
+    }
+
+    /// <summary>
+    /// The length and the eight bytes at each end: enough to tell apart the ids, types and sources of a ledger (random
+    /// tails, shared prefixes), and a constant cost whatever the length. Collisions only cost a miss.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong Hash(ReadOnlySpan<byte> bytes)
+    {
+        ulong head, tail;
+        if (bytes.Length >= 8)
+        {
+            head = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            tail = BinaryPrimitives.ReadUInt64LittleEndian(bytes[^8..]);
+        }
+        else
+        {
+            head = 0;
+            foreach (byte b in bytes)
+            {
+                head = (head << 8) | b;
+            }
+
+            tail = 0;
+        }
+
+        return (head * 0x9E3779B97F4A7C15UL) ^ (tail * 0xC2B2AE3D27D4EB4FUL) ^ ((ulong)bytes.Length * 0x165667B19E3779F9UL);
+    }
 }

@@ -1,7 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
-using CommunityToolkit.HighPerformance.Buffers;
 
 namespace VoucherExport.Transactions;
 
@@ -50,7 +50,8 @@ public static class TransactionJson
     /// unknown sources and types, short reasons) from <paramref name="strings"/>, so a row shares them instead of
     /// allocating its own copy.
     /// </summary>
-    internal static VoucherTransaction Parse(ReadOnlySpan<byte> utf8Json, StringPool? strings)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static VoucherTransaction Parse(ReadOnlySpan<byte> utf8Json, SharedStrings? strings)
     {
         // The reader only checks UTF-8 inside strings it decodes; details are copied raw, so check the whole line.
         if (!Utf8.IsValid(utf8Json))
@@ -103,7 +104,11 @@ public static class TransactionJson
         writer.WriteEndObject();
     }
 
-    private static VoucherTransaction ParseObject(ReadOnlySpan<byte> json, StringPool? strings)
+    // The parse methods are compiled optimized at their first call (AggressiveOptimization): an export runs them a
+    // million times within seconds, and their tier-0 code ran for a noticeable part of that (architecture.md, "CPU per
+    // row of a JSON Lines export").
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static VoucherTransaction ParseObject(ReadOnlySpan<byte> json, SharedStrings? strings)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -215,6 +220,7 @@ public static class TransactionJson
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Property Classify(ref Utf8JsonReader reader)
     {
         if (!reader.ValueIsEscaped)
@@ -242,6 +248,7 @@ public static class TransactionJson
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Property Classify(ReadOnlySpan<byte> name) => name.Length switch
     {
         2 when name.SequenceEqual("id"u8) => Property.Id,
@@ -271,6 +278,7 @@ public static class TransactionJson
         _ => "created_at",
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ReadText(ref Utf8JsonReader reader, string name) => reader.TokenType switch
     {
         JsonTokenType.String => Text(ref reader, name),
@@ -278,11 +286,13 @@ public static class TransactionJson
         _ => throw new FormatException($"{name}: expected a string or null"),
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string ReadRequiredText(ref Utf8JsonReader reader, string name)
         => reader.TokenType == JsonTokenType.String
             ? Text(ref reader, name)
             : throw new FormatException($"{name}: expected a string");
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string Text(ref Utf8JsonReader reader, string name)
     {
         try
@@ -296,7 +306,8 @@ public static class TransactionJson
         }
     }
 
-    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names, StringPool? strings)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names, SharedStrings? strings)
     {
         if (!reader.ValueIsEscaped)
         {
@@ -311,7 +322,7 @@ public static class TransactionJson
 
             if (strings is not null && value.Length <= SharedStrings.MaxBytes)
             {
-                return strings.GetOrAdd(value, Encoding.UTF8);
+                return strings.Get(value);
             }
         }
 
@@ -319,11 +330,13 @@ public static class TransactionJson
     }
 
     /// <summary>A string or null, taken from <paramref name="strings"/> when it is short and unescaped (the line is valid UTF-8).</summary>
-    private static string? ReadSharedText(ref Utf8JsonReader reader, string name, StringPool? strings)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string? ReadSharedText(ref Utf8JsonReader reader, string name, SharedStrings? strings)
         => strings is not null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length <= SharedStrings.MaxBytes
-            ? strings.GetOrAdd(reader.ValueSpan, Encoding.UTF8)
+            ? strings.Get(reader.ValueSpan)
             : ReadText(ref reader, name);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static DateTimeOffset ReadCreatedAt(ref Utf8JsonReader reader)
     {
         if (reader.TokenType == JsonTokenType.String)
@@ -343,6 +356,7 @@ public static class TransactionJson
         throw new FormatException("created_at: expected an ISO 8601 string");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlyMemory<byte> ReadDetails(
         ref Utf8JsonReader reader, ReadOnlySpan<byte> json, out long? amount, out long? balance)
     {
@@ -378,6 +392,7 @@ public static class TransactionJson
         return CompactJson.ToArray(json[start..(int)reader.BytesConsumed]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadBalance(ref Utf8JsonReader reader, ref long? amount, ref long? points, ref long? balance)
     {
         if (reader.TokenType == JsonTokenType.Null)
@@ -415,6 +430,7 @@ public static class TransactionJson
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long? ReadInteger(ref Utf8JsonReader reader, string name)
     {
         if (reader.TokenType == JsonTokenType.Null)

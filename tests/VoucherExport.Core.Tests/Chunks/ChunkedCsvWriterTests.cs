@@ -4,6 +4,7 @@ using VoucherExport.Chunks;
 using VoucherExport.Csv;
 using VoucherExport.Parameters;
 using VoucherExport.Tests.Csv;
+using VoucherExport.Tests.Support;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Chunks;
@@ -207,5 +208,44 @@ public class ChunkedCsvWriterTests
         // hundred bytes once on this thread (tiered compilation promoting a hot method did on a loaded CI machine).
         Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, RuntimeAllowance);
         Assert.Equal(0, sink.Writes);
+    }
+
+    [ReleaseOnlyFact]
+    public async Task FlushesAllocateNothingEither()
+    {
+        var sink = new CountingChunkSink();
+
+        // A 4 KiB flush threshold: a flush every dozen rows or so, the path the quick benchmark takes every 256 KiB.
+        await using var writer = new ChunkedCsvWriter(sink, ChunkLimits.Default, new CsvRecordWriter(CsvFormat.Default, TransactionFields.All), 4096, 8192);
+        var rows = Enumerable.Range(0, 1000)
+            .Select(n => TestRows.Make(id: "vtx_" + n, reason: "plain", createdAt: TestRows.Start.AddMinutes(n)))
+            .ToArray();
+        await writer.WriteAsync(rows, default);
+
+        int writesBefore = sink.Writes;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            ValueTask pending = writer.WriteAsync(rows, default);
+            Assert.True(pending.IsCompletedSuccessfully);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Over 600 flushes: the chunk's name made again at each (as it was for a while) would be about 60 KB.
+        Assert.InRange(sink.Writes - writesBefore, 600, int.MaxValue);
+        Assert.InRange(allocated, 0, RuntimeAllowance);
+    }
+
+    [Fact]
+    public void TheSealerNamesAChunkOnceWhenItOpens()
+    {
+        var sealer = new ChunkSealer(new CountingChunkSink(), ChunkLimits.Default, "h\r\n"u8.ToArray(), checksums: false, System.Buffers.ArrayPool<byte>.Shared);
+        string first = sealer.Open(createdAt: null, rows: 0, bytes: 3);
+        Assert.Equal("part-00001.csv", first);
+        Assert.Same(first, sealer.Name);
+        Assert.Same(sealer.Name, sealer.Name);
+        sealer.Close();
+        Assert.Equal("part-00002.csv", sealer.Open(createdAt: null, rows: 0, bytes: 3));
     }
 }
