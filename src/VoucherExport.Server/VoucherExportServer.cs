@@ -146,7 +146,7 @@ public static partial class VoucherExportServer
         LogStarting(logger, app.Services.GetService<OpenedLedger>()?.Description ?? "the host's source",
             options.Sink ?? options.DataFolder,
             options.Registry.ConnectionString is { } registry
-                ? $"PostgreSQL registry {options.Registry.Schema}.{options.Registry.Table} at {PostgresConnectionString.Describe(PostgresConnectionString.Parse(registry))}"
+                ? $"PostgreSQL registry {ServiceParts.RegistrySchema(options.Registry)}.{options.Registry.Table} at {PostgresConnectionString.Describe(PostgresConnectionString.Parse(registry))}"
                 : "in-memory registry",
             string.Join(", ", options.Applications.Keys.Order(StringComparer.Ordinal)));
         if (options.UsesDemoApplication)

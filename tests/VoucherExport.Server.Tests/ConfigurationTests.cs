@@ -107,6 +107,31 @@ public class ConfigurationTests
         Assert.Equal(key, e.Key);
     }
 
+    [Theory]
+    [InlineData("public", "postgres://exporter:pw@db.example/exports?table=exports", "Registry:ConnectionString",
+        "Registry:ConnectionString: 'table=' names a ledger table, not the registry's; a registry URL takes only schema=")]
+    [InlineData("tenant_b", "postgres://exporter:pw@db.example/exports?schema=tenant_a", "Registry:Schema",
+        "Registry:Schema: 'tenant_b' contradicts schema=tenant_a in Registry:ConnectionString")]
+    [InlineData("public", "postgres://exporter:pw@db.example/exports?schema=Tenant-A", "Registry:ConnectionString",
+        "Registry:ConnectionString: not a usable PostgreSQL address: Schema must be 1 to 36 characters of a-z, 0-9 and _")]
+    public void ARegistryUrlNamesItsSchemaOnly(string schema, string url, string key, string message)
+    {
+        var e = Assert.Throws<ServerConfigurationException>(() => Read(
+            ("Registry:ConnectionString", url), ("Registry:Schema", schema), ("Downloads:Secret", new string('s', 32))));
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARegistryUrlsSchemaAgreeingWithRegistrySchemaIsAccepted()
+    {
+        ServerOptions options = Read(
+            ("Registry:ConnectionString", "postgres://exporter:pw@db.example/exports?schema=tenant_a"),
+            ("Registry:Schema", "tenant_a"),
+            ("Downloads:Secret", new string('s', 32)));
+        Assert.Equal("tenant_a", options.Registry.Schema);
+    }
+
     [Fact]
     public void TheServiceSettingsAreReadAndHandedToTheRegistry()
     {

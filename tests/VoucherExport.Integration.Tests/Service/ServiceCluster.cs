@@ -45,6 +45,9 @@ internal sealed class ServiceCluster : IAsyncDisposable
         return $"postgres://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password!)}@{builder.Host}:{builder.Port}/{builder.Database}?schema={Database.Schema}";
     }
 
+    /// <summary>The registry as <c>serve --registry</c> takes it: a <c>postgres://</c> URL whose <c>schema=</c> is the private schema.</summary>
+    public string RegistryUrl() => PostgreSql.RegistryUrlSchemaTests.Url(Database.Schema);
+
     public static string CliDll() => typeof(ServiceCluster).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "VoucherExportCliDll").Value!;
 
@@ -67,11 +70,10 @@ internal sealed class ServiceCluster : IAsyncDisposable
     {
         string postgres = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
         var instance = await ServerProcess.StartAsync(CliDll(),
-            ["--registry", postgres, "--ledger", $"{postgres};Application Name={name}",
+            ["--registry", RegistryUrl(), "--ledger", $"{postgres};Application Name={name}",
              "--sink", $"s3://{Bucket.Name}/exports", "--max-chunk-rows", "40", "--threads", "2"],
             new Dictionary<string, string>
             {
-                ["Registry__Schema"] = Database.Schema,
                 ["Ledger__Schema"] = Database.Schema,
                 ["S3__ServiceUrl"] = S3TestSettings.Endpoint!,
                 ["S3__AccessKey"] = S3TestSettings.AccessKey!,
