@@ -146,13 +146,17 @@ internal sealed class ServiceCluster : IAsyncDisposable
         return bytes;
     }
 
-    /// <summary>The same export run by <c>voucher-export export</c> against the same ledger: its one chunk's bytes.</summary>
-    public async Task<byte[]> ExpectedAsync(string scopeOption, string scopeValue, string parameters)
+    /// <summary>
+    /// The same export run by <c>voucher-export export</c> against the same ledger: its one chunk's bytes. Without a
+    /// <paramref name="scopeOption"/> (<c>--voucher</c>, <c>--campaign</c>, <c>--member</c>) it is the generic export.
+    /// </summary>
+    public async Task<byte[]> ExpectedAsync(string? scopeOption, string? scopeValue, string parameters)
     {
         string outFolder = Path.Combine(_folder, "cli-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] scope = scopeOption is null ? [] : [scopeOption, scopeValue!];
         foreach (string arg in (string[])["exec", CliDll(), "export", "--source", LedgerUrl(),
-                     scopeOption, scopeValue, "--parameters", parameters, "--out", outFolder, "--quiet"])
+                     .. scope, "--parameters", parameters, "--out", outFolder, "--quiet"])
         {
             start.ArgumentList.Add(arg);
         }
