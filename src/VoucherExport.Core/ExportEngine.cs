@@ -39,8 +39,16 @@ public static class ExportEngine
         DateTimeOffset now = request.Time.GetUtcNow();
         ExportParameters parameters = request.Export.Parameters;
         FilterSet? filters = await FilterCompiler.ResolveVoucherCodesAsync(parameters.Filters, request.Vouchers, cancellationToken).ConfigureAwait(false);
-        var query = new TransactionQuery(filters, parameters.Order, now) { Parallelism = request.Parallelism };
+        var query = new TransactionQuery(filters, parameters.Order, now)
+        {
+            Parallelism = request.Parallelism,
+            AsOf = request.AsOf,
+            After = request.Resume?.After,
+        };
         SourcePushdown pushdown = source.Plan(query);
+
+        // Rows outside the as-of point or before the resume point, when the source cannot leave them out itself.
+        TransactionQuery? range = query.HasRange && !pushdown.RangeApplied ? query : null;
         TransactionPredicate? predicate = pushdown.FiltersApplied || filters is null || filters.Clauses.IsEmpty
             ? null
             : FilterCompiler.Compile(filters, now);
@@ -51,10 +59,11 @@ public static class ExportEngine
         try
         {
             IReadOnlyList<ChunkInfo> chunks;
-            var writer = new ChunkedCsvWriter(sink, request.Chunks, records, request.Parallelism, request.BufferPool);
+            var writer = new ChunkedCsvWriter(
+                sink, request.Chunks, records, request.Parallelism, request.BufferPool, request.Resume, request.ChunkCommitted);
             await using (writer.ConfigureAwait(false))
             {
-                var rows = new RowPipeline(writer, predicate, progress, request.BufferPool, request.Parallelism, query.ReadProgress);
+                var rows = new RowPipeline(writer, predicate, range, progress, request.BufferPool, request.Parallelism, query.ReadProgress);
                 if (pushdown.OrderApplied)
                 {
                     chunks = await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
@@ -91,9 +100,10 @@ public static class ExportEngine
         }
         finally
         {
-            if (!published)
+            if (!published && request.ChunkCommitted is null)
             {
-                // A failed or cancelled export leaves nothing visible, not even the chunks it had completed.
+                // A failed or cancelled export leaves nothing visible, not even the chunks it had completed. (With a commit
+                // log the caller keeps them for the next attempt, and removes them if it gives the export up.)
                 await sink.DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
@@ -122,8 +132,8 @@ public static class ExportEngine
 
     /// <summary>The synchronous per-batch loop: filter into a pooled scratch array, then format.</summary>
     private sealed class RowPipeline(
-        ChunkedCsvWriter writer, TransactionPredicate? predicate, IProgress<ExportProgress>? progress, ArrayPool<byte> pool, int threads,
-        SourceReadProgress read)
+        ChunkedCsvWriter writer, TransactionPredicate? predicate, TransactionQuery? range, IProgress<ExportProgress>? progress,
+        ArrayPool<byte> pool, int threads, SourceReadProgress read)
     {
         private const int WriteBatch = 1024;
 
@@ -137,8 +147,9 @@ public static class ExportEngine
 
             // A declared order is trusted for the work it saves, never for the output: it is verified row by row. Without
             // a filter every source row reaches the writer, so a parallel writer verifies it on its formatting threads.
-            OrderCheck? order = predicate is null && writer.TryVerifyOrder(query.Order) ? null : new OrderCheck(query.Order);
-            VoucherTransaction[]? scratch = predicate is null ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
+            bool keepAll = predicate is null && range is null;
+            OrderCheck? order = keepAll && writer.TryVerifyOrder(query.Order) ? null : new OrderCheck(query.Order);
+            VoucherTransaction[]? scratch = keepAll ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
             try
             {
                 await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
@@ -286,7 +297,7 @@ public static class ExportEngine
             int kept = 0;
             foreach (VoucherTransaction row in rows)
             {
-                if (predicate!.Matches(row))
+                if ((predicate is null || predicate.Matches(row)) && (range is null || range.InRange(row)))
                 {
                     scratch[kept++] = row;
                 }
@@ -301,7 +312,7 @@ public static class ExportEngine
             for (int i = start; i < rows.Length; i++)
             {
                 VoucherTransaction row = rows[i];
-                if (predicate is null || predicate.Matches(row))
+                if ((predicate is null || predicate.Matches(row)) && (range is null || range.InRange(row)))
                 {
                     if (!sorter.TryAdd(row))
                     {

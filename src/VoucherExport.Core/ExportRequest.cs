@@ -57,6 +57,25 @@ public sealed record ExportRequest
         init => field = value ?? throw new ArgumentNullException(nameof(value), "BufferPool must not be null");
     } = ArrayPool<byte>.Shared;
 
+    /// <summary>
+    /// Only rows with <c>created_at</c> at or before this instant are exported (null: every row). The registry sets the
+    /// export's first start, so every attempt of it sees the same rows.
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>
+    /// The chunks an earlier attempt committed: the run goes on after them instead of starting over (null: from the
+    /// start). Its result lists them first, unchanged.
+    /// </summary>
+    public ExportResumePoint? Resume { get; init; }
+
+    /// <summary>
+    /// Told of each chunk once the sink committed it, before the next chunk is started; throwing fails the run. When set,
+    /// the caller owns the clean-up: a failed run leaves its committed chunks in place (an uncommitted one is still
+    /// discarded) so a later attempt can resume after them, and the caller removes them if the export is given up.
+    /// </summary>
+    public Func<ChunkInfo, CancellationToken, ValueTask>? ChunkCommitted { get; init; }
+
     /// <summary>A new request for <paramref name="parameters"/> with a fresh export id.</summary>
     public static ExportRequest For(ExportParameters parameters, TimeProvider? time = null)
     {

@@ -23,6 +23,22 @@ public sealed record ChunkInfo(
     /// </summary>
     public long? UncompressedBytes { get; init; }
 
+    /// <summary>
+    /// The <c>id</c> of the chunk's last record (with <see cref="LastCreatedAt"/>, where a resumed export goes on from);
+    /// null for an empty chunk, or when not known. Kept by the registry's chunk records, not written to the manifest.
+    /// </summary>
+    public string? LastId { get; init; }
+
+    /// <summary>Whether <paramref name="other"/> is the same published chunk: every field but <see cref="LastId"/>, which the manifest does not carry.</summary>
+    public bool Equals(ChunkInfo? other) =>
+        other is not null
+        && Name == other.Name && Rows == other.Rows && Bytes == other.Bytes && Sha256 == other.Sha256
+        && FirstCreatedAt == other.FirstCreatedAt && LastCreatedAt == other.LastCreatedAt && Oversize == other.Oversize
+        && UncompressedBytes == other.UncompressedBytes;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, Rows, Bytes, Sha256, LastCreatedAt, UncompressedBytes);
+
     /// <summary>The size of the chunk's CSV, header included: <see cref="UncompressedBytes"/> when compressed, else <see cref="Bytes"/>.</summary>
     public long CsvBytes => UncompressedBytes ?? Bytes;
 

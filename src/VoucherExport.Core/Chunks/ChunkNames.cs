@@ -59,6 +59,10 @@ internal static class ChunkNames
         return digits.Length >= 5 && !digits.ContainsAnyExceptInRange('0', '9');
     }
 
+    /// <summary>Whether <paramref name="name"/> is the chunk that follows <paramref name="committed"/> committed chunks.</summary>
+    public static bool IsNext(string name, int committed) =>
+        name == ChunkInfo.NameFor(committed + 1) || name == ChunkInfo.NameFor(committed + 1, ChunkCompression.Gzip);
+
     /// <summary>Whether the chunk named <paramref name="name"/> is stored gzip-compressed.</summary>
     public static bool IsGzip(ReadOnlySpan<char> name) => name.EndsWith(GzipSuffix, StringComparison.Ordinal);
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using VoucherExport.Transactions;
 
 namespace VoucherExport.Chunks;
 
@@ -10,7 +11,7 @@ namespace VoucherExport.Chunks;
 /// chunk; and the publishing side: the sink's chunk writer, the chunks committed in order, the progress counters.
 /// </summary>
 /// <remarks>
-/// The seal side (<see cref="Open"/>, <see cref="Fits"/>, <see cref="Add"/>, <see cref="Hash"/>, <see cref="Close"/>) is
+/// The seal side (<see cref="Open"/>, <see cref="Fits"/>, <see cref="Add(long, long, VoucherTransaction)"/>, <see cref="Hash"/>, <see cref="Close"/>) is
 /// used by one thread at a time (the parallel writer passes a token); the publish side (<see cref="WriterAsync"/>,
 /// <see cref="CommitAsync"/>) by the calling thread. The counters may be read from any thread.
 /// </remarks>
@@ -19,20 +20,39 @@ internal sealed class ChunkSealer : IAsyncDisposable
     private readonly IChunkSink _sink;
     private readonly IncrementalHash? _hash;
     private readonly List<ChunkInfo> _completed = [];
+    private readonly Func<ChunkInfo, CancellationToken, ValueTask>? _committed;
     private int _index;
     private long _chunkRows;
     private long _chunkBytes;
     private DateTimeOffset? _firstCreatedAt;
     private DateTimeOffset? _lastCreatedAt;
+    private string? _lastId;
     private IChunkWriter? _writer;
     private long _rows;
     private long _bytes;
     private int _chunks;
 
-    /// <summary>A sealer for chunks of <paramref name="sink"/> under <paramref name="limits"/>, each starting with <paramref name="preamble"/>.</summary>
-    public ChunkSealer(IChunkSink sink, ChunkLimits limits, ReadOnlyMemory<byte> preamble, bool checksums, ArrayPool<byte> pool)
+    /// <summary>
+    /// A sealer for chunks of <paramref name="sink"/> under <paramref name="limits"/>, each starting with
+    /// <paramref name="preamble"/>; with <paramref name="resume"/>, chunks go on after those an earlier attempt committed
+    /// (numbered after them, counted with them), and <paramref name="committed"/> is told of each chunk once the sink has
+    /// committed it.
+    /// </summary>
+    public ChunkSealer(
+        IChunkSink sink, ChunkLimits limits, ReadOnlyMemory<byte> preamble, bool checksums, ArrayPool<byte> pool,
+        ExportResumePoint? resume = null, Func<ChunkInfo, CancellationToken, ValueTask>? committed = null)
     {
         _sink = sink;
+        _committed = committed;
+        if (resume is not null)
+        {
+            _completed.AddRange(resume.Chunks);
+            _index = resume.Chunks.Count;
+            _chunks = resume.Chunks.Count;
+            _rows = resume.Rows;
+            _bytes = resume.Bytes;
+        }
+
         Preamble = preamble;
         MaxBytes = limits.MaxChunkBytes;
         MaxRows = limits.MaxChunkRows ?? long.MaxValue;
@@ -85,10 +105,17 @@ internal sealed class ChunkSealer : IAsyncDisposable
     public int Chunks => Volatile.Read(ref _chunks);
 
     /// <summary>
-    /// Starts the next chunk holding <paramref name="rows"/> records in <paramref name="bytes"/> uncompressed bytes so far
-    /// (the preamble included), starting the encoder with compression; returns the chunk's name.
+    /// Whether the export still needs a chunk at its end: none is open and none was committed (by this run or by an
+    /// earlier attempt it resumes), so it had no rows and gets one chunk holding only the preamble.
     /// </summary>
-    public string Open(DateTimeOffset? createdAt, long rows, long bytes)
+    public bool NeedsEmptyChunk => !IsOpen && _completed.Count == 0;
+
+    /// <summary>
+    /// Starts the next chunk holding <paramref name="rows"/> records in <paramref name="bytes"/> uncompressed bytes so far
+    /// (the preamble included), the last of them <paramref name="id"/> made at <paramref name="createdAt"/>, starting the
+    /// encoder with compression; returns the chunk's name.
+    /// </summary>
+    public string Open(DateTimeOffset? createdAt, long rows, long bytes, string? id = null)
     {
         _index++;
         IsOpen = true;
@@ -96,6 +123,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
         _chunkBytes = bytes;
         _firstCreatedAt = createdAt;
         _lastCreatedAt = createdAt;
+        _lastId = id;
         Gzip?.Start();
         return Name;
     }
@@ -103,12 +131,16 @@ internal sealed class ChunkSealer : IAsyncDisposable
     /// <summary>Whether <paramref name="rows"/> more records of <paramref name="bytes"/> fit the open chunk, uncompressed.</summary>
     public bool Fits(long rows, long bytes) => _chunkRows + rows <= MaxRows && _chunkBytes + bytes <= MaxBytes;
 
-    /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the open chunk, the last made at <paramref name="lastCreatedAt"/>.</summary>
-    public void Add(long rows, long bytes, DateTimeOffset lastCreatedAt)
+    /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the open chunk, the last of them <paramref name="last"/>.</summary>
+    public void Add(long rows, long bytes, VoucherTransaction last) => Add(rows, bytes, last.CreatedAt, last.Id);
+
+    /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the open chunk, the last of them <paramref name="lastId"/> made at <paramref name="lastCreatedAt"/>.</summary>
+    public void Add(long rows, long bytes, DateTimeOffset lastCreatedAt, string lastId)
     {
         _chunkRows += rows;
         _chunkBytes += bytes;
         _lastCreatedAt = lastCreatedAt;
+        _lastId = lastId;
     }
 
     /// <summary>Hashes uncompressed bytes of the open chunk (with compression the encoder hashes what it produces instead).</summary>
@@ -122,6 +154,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
         return new ChunkInfo(Name, _chunkRows, stored, Digest(), _firstCreatedAt, _lastCreatedAt, Oversize: stored > MaxBytes)
         {
             UncompressedBytes = Gzip is null ? null : _chunkBytes,
+            LastId = _lastId,
         };
     }
 
@@ -150,6 +183,10 @@ internal sealed class ChunkSealer : IAsyncDisposable
         _writer = null;
         await writer.DisposeAsync().ConfigureAwait(false);
         _completed.Add(chunk);
+        if (_committed is not null)
+        {
+            await _committed(chunk, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The chunks committed, in order.</summary>

@@ -56,6 +56,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private int _pendingStart;
     private int _pendingLength;
     private DateTimeOffset _pendingCreatedAt;
+    private string? _pendingId;
 
     /// <summary>
     /// Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>, on up to
@@ -74,6 +75,18 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     }
 
     /// <summary>
+    /// As the public constructor, going on after the chunks of <paramref name="resume"/> (numbered and counted after them;
+    /// an export that ends without new rows adds no chunk) and telling <paramref name="committed"/> of each chunk once the
+    /// sink committed it, before the next is started.
+    /// </summary>
+    internal ChunkedCsvWriter(
+        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, ArrayPool<byte>? bufferPool,
+        ExportResumePoint? resume, Func<ChunkInfo, CancellationToken, ValueTask>? committed)
+        : this(sink, limits, records, DefaultFlushThreshold, DefaultFlushThreshold + (DefaultFlushThreshold / 4), parallelism, bufferPool, resume, committed)
+    {
+    }
+
+    /// <summary>
     /// As the public constructor, with the staging sizes open so tests can shrink them to a few bytes and run the
     /// flush and grow paths on every row. With several threads the flush threshold is the byte size batches aim at.
     /// </summary>
@@ -84,7 +97,9 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         int flushThreshold,
         int initialBufferSize,
         int parallelism = DefaultParallelism,
-        ArrayPool<byte>? bufferPool = null)
+        ArrayPool<byte>? bufferPool = null,
+        ExportResumePoint? resume = null,
+        Func<ChunkInfo, CancellationToken, ValueTask>? committed = null)
     {
         ArgumentNullException.ThrowIfNull(sink);
         ArgumentNullException.ThrowIfNull(limits);
@@ -99,12 +114,12 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         bool checksums = sink is not IUnhashedChunkSink;
         if (parallelism > 1)
         {
-            _parallel = new ParallelChunkedCsvWriter(sink, limits, records, parallelism, flushThreshold, checksums, bufferPool);
+            _parallel = new ParallelChunkedCsvWriter(sink, limits, records, parallelism, flushThreshold, checksums, bufferPool, resume, committed);
         }
 
         else
         {
-            _sealer = new ChunkSealer(sink, limits, records.Preamble, checksums, bufferPool);
+            _sealer = new ChunkSealer(sink, limits, records.Preamble, checksums, bufferPool, resume, committed);
             _gzip = _sealer.Gzip;
             if (_gzip is not null)
             {
@@ -199,16 +214,21 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
                 return chunks;
             }
 
-            if (!_sealer!.IsOpen)
+            if (_sealer!.NeedsEmptyChunk)
             {
                 // Only an export without rows gets here: rotation always opens the next chunk with its first record.
                 _staging.ReplacePrefix(0, _preamble.Span);
-                OpenChunk(_preamble.Length, rows: 0, createdAt: null);
+                OpenChunk(_preamble.Length, rows: 0, createdAt: null, id: null);
             }
 
-            await FlushAsync(_staging.Count, cancellationToken).ConfigureAwait(false);
-            _staging.Clear();
-            await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
+            if (_sealer.IsOpen)
+            {
+                // Not open only when resumed after the last row: the chunks an earlier attempt committed are the export.
+                await FlushAsync(_staging.Count, cancellationToken).ConfigureAwait(false);
+                _staging.Clear();
+                await CommitChunkAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             _state = State.Completed;
             return _sealer.Completed();
         }
@@ -343,7 +363,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             {
                 // Nothing is staged while no chunk is open, so the record sits at the front; the preamble goes before it.
                 _staging.ReplacePrefix(0, _preamble.Span);
-                OpenChunk(_preamble.Length + length, rows: 1, row.CreatedAt);
+                OpenChunk(_preamble.Length + length, rows: 1, row.CreatedAt, row.Id);
             }
             else if (!sealer.HasRowRoom || (_gzip is null ? !sealer.Fits(0, length) : !_gzip.Fits(start + length, sealer.MaxBytes)))
             {
@@ -353,11 +373,12 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
                 _pendingStart = start;
                 _pendingLength = length;
                 _pendingCreatedAt = row.CreatedAt;
+                _pendingId = row.Id;
                 return i + 1;
             }
             else
             {
-                sealer.Add(1, length, row.CreatedAt);
+                sealer.Add(1, length, row);
                 sealer.Count(1, _gzip is null ? length : 0);
             }
 
@@ -383,7 +404,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             {
                 _staging.ReplacePrefix(_pendingStart, []);
                 _rotationPending = false;
-                sealer.Add(1, _pendingLength, _pendingCreatedAt);
+                sealer.Add(1, _pendingLength, _pendingCreatedAt, _pendingId!);
                 sealer.Count(1, 0);
                 return;
             }
@@ -394,13 +415,13 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         // The waiting record moves to the front of the buffer, behind a fresh preamble.
         _staging.ReplacePrefix(_pendingStart, _preamble.Span);
         _rotationPending = false;
-        OpenChunk(_preamble.Length + _pendingLength, rows: 1, _pendingCreatedAt);
+        OpenChunk(_preamble.Length + _pendingLength, rows: 1, _pendingCreatedAt, _pendingId);
     }
 
     /// <summary>Opens the next chunk with what is staged for it (the preamble is among the staged bytes, hashed when flushed).</summary>
-    private void OpenChunk(long bytes, long rows, DateTimeOffset? createdAt)
+    private void OpenChunk(long bytes, long rows, DateTimeOffset? createdAt, string? id)
     {
-        _sealer!.Open(createdAt, rows, bytes);
+        _sealer!.Open(createdAt, rows, bytes, id);
         _sealer.CountChunk();
         _sealer.Count(rows, _gzip is null ? bytes : 0);
     }

@@ -79,13 +79,14 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private int _batchRows = InitialBatchRows;
 
     public ParallelChunkedCsvWriter(
-        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums, ArrayPool<byte> pool)
+        IChunkSink sink, ChunkLimits limits, CsvRecordWriter records, int parallelism, int batchBytes, bool checksums, ArrayPool<byte> pool,
+        ExportResumePoint? resume = null, Func<ChunkInfo, CancellationToken, ValueTask>? committed = null)
     {
         _preamble = records.Preamble;
         _maxWorkers = parallelism - 1;
         _batchBytes = batchBytes;
         // Hashing and compression are sequential, so they happen while sealing, in order, on whichever thread holds the token.
-        _sealer = new ChunkSealer(sink, limits, records.Preamble, checksums, pool);
+        _sealer = new ChunkSealer(sink, limits, records.Preamble, checksums, pool, resume, committed);
         _gzip = _sealer.Gzip;
 
         // The record writer caches the last date, so each thread that formats gets its own.
@@ -176,11 +177,17 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             _gzip.Target = tail;
         }
 
-        if (!_sealer.IsOpen)
+        if (_sealer.NeedsEmptyChunk)
         {
             // Only an export without rows gets here: it still gets one chunk holding the preamble, so it is a valid CSV.
             string name = OpenChunk(createdAt: null);
             await OpenAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!_sealer.IsOpen)
+        {
+            // Resumed after the last row: the chunks an earlier attempt committed are the whole export.
+            return _sealer.Completed();
         }
 
         ChunkInfo closing = CloseChunk();
@@ -604,7 +611,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         if (_sealer.IsOpen && _sealer.Fits(count, records.Length))
         {
             AddWrite(batch, 0, records.Length, count);
-            _sealer.Add(count, records.Length, rows[count - 1].CreatedAt);
+            _sealer.Add(count, records.Length, rows[count - 1]);
             return;
         }
 
@@ -629,7 +636,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 segmentRows = 0;
             }
 
-            _sealer.Add(1, length, createdAt);
+            _sealer.Add(1, length, rows[i]);
             segmentRows++;
             recordStart = ends[i];
         }
@@ -679,7 +686,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         if (_sealer.IsOpen && _sealer.ChunkRows + count <= _sealer.MaxRows && gzip.Fits(records.Length, _sealer.MaxBytes))
         {
             gzip.Write(records);
-            _sealer.Add(count, records.Length, rows[count - 1].CreatedAt);
+            _sealer.Add(count, records.Length, rows[count - 1]);
             AddCompressedWrite(batch, count);
             return;
         }
@@ -717,7 +724,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 }
             }
 
-            _sealer.Add(1, length, createdAt);
+            _sealer.Add(1, length, rows[i]);
             stepRows++;
             recordStart = ends[i];
         }

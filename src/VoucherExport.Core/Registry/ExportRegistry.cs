@@ -447,10 +447,20 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         Task heartbeat = Task.CompletedTask;
         try
         {
-            if (claim.Lease.Attempt > 1)
+            if (_store.KeepsChunks)
             {
-                // Taken over: the previous attempt may have left chunks; this attempt starts from nothing.
+                // The chunks earlier attempts recorded are kept as stored; this attempt goes on after the last of them.
+                run.Committed.AddRange(await _store.GetChunksAsync(exportId, linked.Token).ConfigureAwait(false));
+            }
+
+            if (claim.Lease.Attempt > 1 && run.Committed.Count == 0)
+            {
+                // Taken over with nothing recorded: the previous attempt may have left chunks; this attempt starts from nothing.
                 await _sinks.Create(exportId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (run.Committed.Count > 0)
+            {
+                LogResumedAfter(_logger, exportId, claim.Job.AppId, run.Committed.Count, run.Committed.Sum(c => c.Rows));
             }
 
             heartbeat = HeartbeatAsync(run, heartbeatStop.Token);
@@ -533,6 +543,11 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             Parallelism = _options.Parallelism,
             Vouchers = _vouchers,
             Time = new PinnedClock(claim.StartedAt),
+
+            // The rows of the export are fixed at its first start, so an attempt that resumes, or runs after a takeover,
+            // can neither gain nor lose rows (docs/resume.md says what this assumes of late commits).
+            AsOf = _options.RowsAsOfFirstStart ? claim.StartedAt : null,
+            ChunkCommitted = _store.KeepsChunks ? (chunk, ct) => CommitChunkAsync(run, chunk, ct) : null,
         };
 
         var sinks = new LeaseFencedSinkFactory(_sinks, ct => RenewAsync(run, ct));
@@ -630,7 +645,10 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             run.Attempts = attempt;
             try
             {
-                return await ExportEngine.RunAsync(request, _source, sinks, run, cancellationToken).ConfigureAwait(false);
+                ExportRequest attemptRequest = run.Committed.Count == 0
+                    ? request
+                    : request with { Resume = new ExportResumePoint([.. run.Committed]) };
+                return await ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (attempt < retry.MaxAttempts && !cancellationToken.IsCancellationRequested
                 && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
@@ -639,13 +657,34 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 ExportProgress reached = run.Latest;
                 LogRetried(_logger, ex, request.Export.Id, run.Lease.AppId, attempt, retry.MaxAttempts, reached.Rows, reached.Bytes, delay);
 
-                // The engine removed what the attempt wrote unless the store could not confirm the lease then; a retry
-                // must start clean, so it removes again once the lease is confirmed.
-                await DeleteOwnFilesAsync(request.Export.Id, run, cancellationToken).ConfigureAwait(false);
+                if (request.ChunkCommitted is null)
+                {
+                    // The engine removed what the attempt wrote unless the store could not confirm the lease then; a
+                    // retry must start clean, so it removes again once the lease is confirmed.
+                    await DeleteOwnFilesAsync(request.Export.Id, run, cancellationToken).ConfigureAwait(false);
+                }
+
+                // With chunk records the next run goes on after the chunks recorded so far; a chunk stored but not yet
+                // recorded is written again under the same name, with the same bytes.
                 run.Report(default);
                 await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Records a chunk the sink committed: the registry row is the commit point. Refused when this run no longer holds
+    /// its lease (another attempt owns the export now), which stops the run.
+    /// </summary>
+    private async ValueTask CommitChunkAsync(ExportRun run, ChunkInfo chunk, CancellationToken cancellationToken)
+    {
+        if (run.LeaseLost || !await _store.TryCommitChunkAsync(run.Lease, chunk, cancellationToken).ConfigureAwait(false))
+        {
+            run.LeaseLost = true;
+            throw new ExportLeaseLostException();
+        }
+
+        run.Committed.Add(chunk);
     }
 
     /// <summary>Removes what this run stored, after confirming it still holds the export; store faults that pass are retried.</summary>
@@ -740,13 +779,17 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     private static partial void LogClaimed(ILogger logger, string exportId, string appId, string worker, long waitedMs);
 
     [LoggerMessage(EventId = 3, EventName = "ExportRetried", Level = LogLevel.Warning,
-        Message = "Export {ExportId} of {AppId}: run {Attempt} of {MaxAttempts} failed on a transient fault after {Rows} rows, {Bytes} bytes; retrying from nothing in {Delay}")]
+        Message = "Export {ExportId} of {AppId}: run {Attempt} of {MaxAttempts} failed on a transient fault after {Rows} rows, {Bytes} bytes; retrying after its committed chunks in {Delay}")]
     private static partial void LogRetried(
         ILogger logger, Exception exception, string exportId, string appId, int attempt, int maxAttempts, long rows, long bytes, TimeSpan delay);
 
     [LoggerMessage(EventId = 4, EventName = "ExportResumed", Level = LogLevel.Warning,
         Message = "Export {ExportId} of {AppId} taken over by {Worker} (claim {Attempt}): its previous worker's lease ran out")]
     private static partial void LogResumed(ILogger logger, string exportId, string appId, string worker, int attempt);
+
+    [LoggerMessage(EventId = 8, EventName = "ExportResumedAfterChunks", Level = LogLevel.Information,
+        Message = "Export {ExportId} of {AppId} goes on after {Chunks} committed chunks ({Rows} rows), kept as stored")]
+    private static partial void LogResumedAfter(ILogger logger, string exportId, string appId, int chunks, long rows);
 
     [LoggerMessage(EventId = 5, EventName = "ExportDone", Level = LogLevel.Information,
         Message = "Export {ExportId} of {AppId} DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunks, {DurationMs} ms")]
@@ -822,6 +865,9 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
         /// <summary>Set by <see cref="CancelAsync"/>: the run ends in ERROR but the export stays.</summary>
         public volatile bool CancelledByOperator;
+
+        /// <summary>The chunks recorded as committed (by earlier attempts and this one), in order.</summary>
+        public List<ChunkInfo> Committed { get; } = [];
 
         /// <summary>Runs of the engine in this claim, the current one included.</summary>
         public volatile int Attempts;

@@ -60,6 +60,13 @@ public sealed record ExportRegistryOptions
     /// </summary>
     public ExportRetryOptions Retry { get; init; } = ExportRetryOptions.Default;
 
+    /// <summary>
+    /// Whether an export holds only the rows with <c>created_at</c> at or before its first start (default true), so every
+    /// attempt of it — a retry, a takeover, a resume — sees the same rows. False exports whatever each attempt reads, for
+    /// a ledger whose <c>created_at</c> may lie ahead of the registry's clock (see docs/resume.md).
+    /// </summary>
+    public bool RowsAsOfFirstStart { get; init; } = true;
+
     /// <summary>The defaults.</summary>
     public static ExportRegistryOptions Default { get; } = new();
 

@@ -1,3 +1,5 @@
+using VoucherExport.Chunks;
+
 namespace VoucherExport.Registry;
 
 /// <summary>
@@ -57,4 +59,23 @@ public interface IExportStore
     /// nothing when <paramref name="lease"/> no longer holds it.
     /// </summary>
     ValueTask ReleaseAsync(ExportLease lease, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this store keeps chunk records (<see cref="TryCommitChunkAsync"/>), so that an export resumes after its
+    /// committed chunks. A store that does not (the default) makes every attempt start from nothing, removing what an
+    /// earlier attempt stored.
+    /// </summary>
+    bool KeepsChunks => false;
+
+    /// <summary>
+    /// Records <paramref name="chunk"/> as committed — the commit point of a chunk: the next attempt keeps it and goes on
+    /// after its last record — if <paramref name="lease"/> still holds the export and the chunk is the next in order.
+    /// False when it does not (a stale attempt's commit is refused). Only called when <see cref="KeepsChunks"/>.
+    /// </summary>
+    ValueTask<bool> TryCommitChunkAsync(ExportLease lease, ChunkInfo chunk, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} keeps no chunk records");
+
+    /// <summary>The chunks recorded as committed for the export, in order (empty when none, or when the store keeps none).</summary>
+    ValueTask<IReadOnlyList<ChunkInfo>> GetChunksAsync(string exportId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<ChunkInfo>>([]);
 }

@@ -1,3 +1,5 @@
+using VoucherExport.Chunks;
+
 namespace VoucherExport.Registry;
 
 /// <summary>The default <see cref="IExportStore"/>: exports live in this process and are gone when it ends.</summary>
@@ -176,6 +178,37 @@ public sealed class InMemoryExportStore : IExportStore, IExportStoreMonitor
     }
 
     /// <inheritdoc />
+    /// <remarks>True: chunk records live beside the export, so a retry in this process resumes after them.</remarks>
+    public bool KeepsChunks => true;
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryCommitChunkAsync(ExportLease lease, ChunkInfo chunk, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(chunk);
+        lock (_gate)
+        {
+            if (!Holds(lease, out var entry) || !ChunkNames.IsNext(chunk.Name, entry.Chunks.Count))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            entry.Chunks.Add(chunk);
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ChunkInfo>> GetChunksAsync(string exportId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult<IReadOnlyList<ChunkInfo>>(
+                _jobs.TryGetValue(exportId, out var entry) ? [.. entry.Chunks] : []);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask ReleaseAsync(ExportLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -276,6 +309,8 @@ public sealed class InMemoryExportStore : IExportStore, IExportStoreMonitor
         public DateTimeOffset? StartedAt { get; set; }
 
         public DateTimeOffset UpdatedAt { get; set; }
+
+        public List<ChunkInfo> Chunks { get; } = [];
 
         public ExportRecord ToRecord() => new(
             Job,

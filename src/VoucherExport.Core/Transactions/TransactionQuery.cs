@@ -8,6 +8,30 @@ namespace VoucherExport.Transactions;
 /// <param name="Now">The single clock reading taken when the export starts.</param>
 public sealed record TransactionQuery(FilterSet? Filters, ExportOrder Order, DateTimeOffset Now)
 {
+    /// <summary>
+    /// The export's as-of point: only rows with <c>created_at</c> at or before it belong to the export (null: no bound).
+    /// Fixed at the export's first start, so every attempt sees the same rows (docs/resume.md).
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>
+    /// A resumed run's place: only rows after this key in <see cref="Order"/> are wanted (null: from the start). A source
+    /// that can seek (a keyset <c>WHERE</c>) says so with <see cref="SourcePushdown.RangeApplied"/>; otherwise the engine
+    /// drops the rows before it.
+    /// </summary>
+    public TransactionKey? After { get; init; }
+
+    /// <summary>Whether a row is inside <see cref="AsOf"/> and after <see cref="After"/>.</summary>
+    public bool InRange(VoucherTransaction row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return (AsOf is not { } asOf || row.CreatedAt.UtcTicks <= asOf.UtcTicks)
+            && (After is not { } after || after.IsBefore(row, Order));
+    }
+
+    /// <summary>Whether <see cref="AsOf"/> or <see cref="After"/> narrows the rows.</summary>
+    public bool HasRange => AsOf is not null || After is not null;
+
     /// <summary>Where a source that skips malformed rows counts them; one per export run, read into the result at the end.</summary>
     public SkippedRowCounter SkippedRows { get; init; } = new();
 

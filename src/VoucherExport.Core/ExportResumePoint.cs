@@ -1,0 +1,54 @@
+using VoucherExport.Chunks;
+using VoucherExport.Transactions;
+
+namespace VoucherExport;
+
+/// <summary>
+/// Where an export goes on from: the chunks an earlier attempt committed, in order. The run keeps them as stored (it
+/// neither writes nor deletes them), numbers its chunks after them, and reads only the rows after the last one's last
+/// record, so the finished export is the same bytes as a run that was never interrupted.
+/// </summary>
+public sealed class ExportResumePoint
+{
+    /// <summary>A resume point after <paramref name="chunks"/> (committed, in order, each with its last record's key).</summary>
+    /// <exception cref="ArgumentException">A chunk with rows lacks <see cref="ChunkInfo.LastId"/> or <see cref="ChunkInfo.LastCreatedAt"/>.</exception>
+    public ExportResumePoint(IReadOnlyList<ChunkInfo> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            ChunkInfo chunk = chunks[i] ?? throw new ArgumentException($"chunk {i + 1} is null", nameof(chunks));
+            if (!ChunkNames.IsNext(chunk.Name, i))
+            {
+                throw new ArgumentException($"chunk {i + 1} is named '{chunk.Name}'; committed chunks must be numbered from 1 in order", nameof(chunks));
+            }
+
+            if (chunk.Rows > 0 && (chunk.LastId is null || chunk.LastCreatedAt is null))
+            {
+                throw new ArgumentException($"chunk '{chunk.Name}' has rows but no last record key to resume after", nameof(chunks));
+            }
+
+            Rows += chunk.Rows;
+            Bytes += chunk.Bytes;
+        }
+
+        Chunks = [.. chunks];
+        ChunkInfo? last = Chunks.Count == 0 ? null : Chunks[^1];
+        if (last is { LastId: { } id, LastCreatedAt: { } at })
+        {
+            After = new TransactionKey(at, id);
+        }
+    }
+
+    /// <summary>The committed chunks, in order.</summary>
+    public IReadOnlyList<ChunkInfo> Chunks { get; }
+
+    /// <summary>The last committed record: the run reads only rows after it. Null when nothing with rows was committed.</summary>
+    public TransactionKey? After { get; }
+
+    /// <summary>Records in the committed chunks.</summary>
+    public long Rows { get; }
+
+    /// <summary>Stored bytes of the committed chunks.</summary>
+    public long Bytes { get; }
+}
