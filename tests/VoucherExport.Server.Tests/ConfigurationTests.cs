@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using VoucherExport.Demo;
 using VoucherExport.Server.Tests.Support;
 using VoucherExport.Transactions;
 

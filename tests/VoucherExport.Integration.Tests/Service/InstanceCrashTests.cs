@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using VoucherExport.Demo;
 using VoucherExport.Testing;
 using VoucherExport.Transactions;
 

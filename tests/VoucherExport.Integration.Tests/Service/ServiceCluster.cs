@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using VoucherExport.Demo;
 using VoucherExport.Integration.Tests.PostgreSql;
 using VoucherExport.Integration.Tests.S3;
 using VoucherExport.PostgreSql;
