@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Amazon.Runtime;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.S3;
 using VoucherExport.Transactions;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
 using VoucherExport.Csv;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 

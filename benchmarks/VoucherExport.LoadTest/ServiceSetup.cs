@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Npgsql;
+using VoucherExport.Demo;
 using VoucherExport.PostgreSql;
 using VoucherExport.Testing;
 using VoucherExport.Transactions;

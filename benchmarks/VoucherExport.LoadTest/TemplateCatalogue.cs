@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.Transactions;

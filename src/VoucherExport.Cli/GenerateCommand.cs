@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VoucherExport.Demo;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Cli;

@@ -1,3 +1,4 @@
+using VoucherExport.Demo;
 using VoucherExport.Hosting;
 using VoucherExport.Parameters;
 using VoucherExport.PostgreSql;

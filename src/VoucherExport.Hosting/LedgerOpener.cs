@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using VoucherExport.Demo;
 using VoucherExport.PostgreSql;
 using VoucherExport.Transactions;
 

@@ -11,6 +11,8 @@ namespace VoucherExport.Hosting;
 /// </summary>
 internal static class ServiceParts
 {
+    private const string DefaultRegistrySchema = "public";
+
     /// <summary>What is wrong with the database and storage settings, each with its setting (relative to the section).</summary>
     public static IEnumerable<(string Setting, string Problem)> Problems(VoucherExportOptions options)
     {
@@ -24,6 +26,11 @@ internal static class ServiceParts
             catch (ArgumentException e)
             {
                 problems.Add(("Registry:ConnectionString", Message(e)));
+            }
+
+            if (RegistryUrlProblem(options.Registry) is { } urlProblem)
+            {
+                problems.Add(urlProblem);
             }
 
             try
@@ -126,7 +133,56 @@ internal static class ServiceParts
     }
 
     private static PostgresExportStoreOptions RegistryStoreOptions(VoucherExportOptions options) =>
-        new() { Schema = options.Registry.Schema, Table = options.Registry.Table };
+        new() { Schema = RegistrySchema(options.Registry), Table = options.Registry.Table };
+
+    /// <summary>
+    /// The schema of the registry's tables: <c>Registry:Schema</c>, or the <c>schema=</c> of a <c>postgres://</c> URL in
+    /// <c>Registry:ConnectionString</c> when <c>Registry:Schema</c> is left at its default (<c>public</c>).
+    /// </summary>
+    public static string RegistrySchema(RegistryDatabaseOptions registry) =>
+        registry.Schema == DefaultRegistrySchema && UrlSettings(registry.ConnectionString).TryGetValue("schema", out string? schema)
+            ? schema
+            : registry.Schema;
+
+    // A registry URL names its schema only: table=, vouchers= and partitions= are the ledger's, and a schema= that
+    // contradicts Registry:Schema would leave one of them ignored.
+    private static (string, string)? RegistryUrlProblem(RegistryDatabaseOptions registry)
+    {
+        var settings = UrlSettings(registry.ConnectionString);
+        if (settings.Keys.FirstOrDefault(k => k != "schema") is { } ledgerOnly)
+        {
+            return ("Registry:ConnectionString",
+                $"'{ledgerOnly}=' names a ledger table, not the registry's; a registry URL takes only schema= (the table is Registry:Table)");
+        }
+
+        if (settings.TryGetValue("schema", out string? schema) && registry.Schema != DefaultRegistrySchema && registry.Schema != schema)
+        {
+            return ("Registry:Schema",
+                $"'{registry.Schema}' contradicts schema={schema} in Registry:ConnectionString; name the schema in one place");
+        }
+
+        return null;
+    }
+
+    // The query settings of a postgres:// URL (none for an Npgsql connection string or an unreadable URL, reported elsewhere).
+    private static Dictionary<string, string> UrlSettings(string? connectionString)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (connectionString is null
+            || !(connectionString.StartsWith("postgres://", StringComparison.Ordinal) || connectionString.StartsWith("postgresql://", StringComparison.Ordinal))
+            || !Uri.TryCreate(connectionString, UriKind.Absolute, out Uri? uri))
+        {
+            return settings;
+        }
+
+        foreach (string pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] kv = pair.Split('=', 2);
+            settings[kv[0]] = kv.Length > 1 ? Uri.UnescapeDataString(kv[1]) : string.Empty;
+        }
+
+        return settings;
+    }
 
     private static S3SinkLocation S3Location(VoucherExportOptions options, string sink) => new()
     {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using VoucherExport.Hosting;
 using VoucherExport.Registry;
 using VoucherExport.Server.OAuth;
@@ -60,8 +61,8 @@ public static partial class VoucherExportServer
 
         TimeProvider time = host.Time ?? TimeProvider.System;
         IServiceCollection services = builder.Services;
-        services.AddSingleton(provider => ServerOptions.FromConfiguration(
-            provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<IHostEnvironment>().ContentRootPath));
+        // The server's own keys, bound section by section with the options binder and checked by IValidateOptions at start.
+        services.AddServerConfiguration(builder.Configuration, builder.Environment.ContentRootPath);
         services.AddOptions<KestrelServerOptions>().Configure<ServerOptions>((kestrel, options) =>
         {
             kestrel.AddServerHeader = false;
@@ -71,7 +72,7 @@ public static partial class VoucherExportServer
         });
 
         // The registry, its store, its sinks and its hosted service come from AddVoucherExport, as in any host; the
-        // server's keys (Exports:*, Registry:*, S3:*) are read and checked by ServerOptions and handed over here.
+        // server's keys (Exports:*, Registry:*, S3:*) are bound and checked above and handed over here.
         services.AddSingleton(time);
         AddLedger(services, host);
         services.AddVoucherExport();
@@ -112,11 +113,21 @@ public static partial class VoucherExportServer
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        WebApplication app = builder.Build();
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+        }
+        catch (Exception e) when (ServerConfiguration.Translate(e) is { } named)
+        {
+            // Building already reads options (Kestrel's limits come from Limits:*): a bad one is reported by its key.
+            throw named;
+        }
+
         ServerOptions options;
         try
         {
-            options = app.Services.GetRequiredService<ServerOptions>();
+            options = ServerConfiguration.Resolve(app.Services);
             if (options.UsesDemoApplication)
             {
                 RefuseDemoApplicationBeyondLoopback(app.Configuration[WebHostDefaults.ServerUrlsKey]);
@@ -135,7 +146,7 @@ public static partial class VoucherExportServer
         LogStarting(logger, app.Services.GetService<OpenedLedger>()?.Description ?? "the host's source",
             options.Sink ?? options.DataFolder,
             options.Registry.ConnectionString is { } registry
-                ? $"PostgreSQL registry {options.Registry.Schema}.{options.Registry.Table} at {PostgresConnectionString.Describe(PostgresConnectionString.Parse(registry))}"
+                ? $"PostgreSQL registry {ServiceParts.RegistrySchema(options.Registry)}.{options.Registry.Table} at {PostgresConnectionString.Describe(PostgresConnectionString.Parse(registry))}"
                 : "in-memory registry",
             string.Join(", ", options.Applications.Keys.Order(StringComparer.Ordinal)));
         if (options.UsesDemoApplication)
@@ -242,6 +253,10 @@ public static partial class VoucherExportServer
         catch (VoucherExportStartException e)
         {
             throw new ServerConfigurationException(ServerOptions.ServerKey(e.Setting), e.Problem);
+        }
+        catch (Exception e) when (e is OptionsValidationException && ServerConfiguration.Translate(e) is { } named)
+        {
+            throw named;
         }
         catch (Npgsql.NpgsqlException e)
         {

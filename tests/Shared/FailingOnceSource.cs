@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using VoucherExport.Demo;
 using VoucherExport.Registry;
 using VoucherExport.Transactions;
 

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using VoucherExport.Demo;
 using VoucherExport.Server.Tests.Support;
 using VoucherExport.Transactions;
 
@@ -41,7 +44,7 @@ public class ConfigurationTests
     [InlineData("Ledger:Order", "amount", "Ledger:Order: must be created_at or -created_at")]
     [InlineData("Exports:MaxChunkRows", "0", "Exports:MaxChunkRows: must be at least 1")]
     [InlineData("Exports:MaxChunkBytes", "0", "Exports:MaxChunkBytes: must be at least 1")]
-    [InlineData("Exports:MaxConcurrent", "0", "Exports:MaxConcurrent: 0 is outside 1..1024")]
+    [InlineData("Exports:MaxConcurrent", "0", "Exports:MaxConcurrent: must be between 1 and 1024, not 0")]
     [InlineData("Limits:MaxInValues", "0", "Limits:MaxInValues: must be at least 1")]
     [InlineData("Limits:MaxBodyBytes", "1", "Limits:MaxBodyBytes: must be at least 2")]
     [InlineData("Downloads:Secret", "too-short", "Downloads:Secret: must be at least 32 bytes")]
@@ -68,8 +71,11 @@ public class ConfigurationTests
     [InlineData("Registry:ConnectionString", "Hots=db.example", "Registry:ConnectionString: expected postgres://user:password@host:port/database or Host=")]
     [InlineData("Registry:ConnectionString", "postgres://user@db.example/exports", "Downloads:Secret: is required with Registry:ConnectionString")]
     [InlineData("Ledger:ConnectionString", "Hots=db.example", "Ledger:ConnectionString: expected postgres://user:password@host:port/database or Host=")]
-    [InlineData("Ledger:Partitions", "0", "Ledger:Partitions: 0 is outside 1..64")]
+    [InlineData("Ledger:Partitions", "0", "Ledger:Partitions: must be between 1 and 64, not 0")]
     [InlineData("Exports:RetryMaxDelay", "00:00:01", "Exports:RetryMaxDelay: must be at least Exports:RetryDelay (00:00:02), not 00:00:01")]
+    [InlineData("Ledger:MalformedRows", "ignore", "Ledger:MalformedRows: must be Fail or Skip, not 'ignore'")]
+    [InlineData("Exports:MaxConcurrent", "99999999999", "Exports:MaxConcurrent: '99999999999' is not a whole number")]
+    [InlineData("Idempotency:Retention", "a day", "Idempotency:Retention: 'a day' is not a time span")]
     public void ABadSettingIsRefusedNamingTheKey(string key, string value, string message)
     {
         var e = Assert.Throws<ServerConfigurationException>(() => Read((key, value)));
@@ -100,6 +106,31 @@ public class ConfigurationTests
         var e = Assert.Throws<ServerConfigurationException>(() => Read([.. settings.Select(s => (s.Key, s.Value))]));
         Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
         Assert.Equal(key, e.Key);
+    }
+
+    [Theory]
+    [InlineData("public", "postgres://exporter:pw@db.example/exports?table=exports", "Registry:ConnectionString",
+        "Registry:ConnectionString: 'table=' names a ledger table, not the registry's; a registry URL takes only schema=")]
+    [InlineData("tenant_b", "postgres://exporter:pw@db.example/exports?schema=tenant_a", "Registry:Schema",
+        "Registry:Schema: 'tenant_b' contradicts schema=tenant_a in Registry:ConnectionString")]
+    [InlineData("public", "postgres://exporter:pw@db.example/exports?schema=Tenant-A", "Registry:ConnectionString",
+        "Registry:ConnectionString: not a usable PostgreSQL address: Schema must be 1 to 36 characters of a-z, 0-9 and _")]
+    public void ARegistryUrlNamesItsSchemaOnly(string schema, string url, string key, string message)
+    {
+        var e = Assert.Throws<ServerConfigurationException>(() => Read(
+            ("Registry:ConnectionString", url), ("Registry:Schema", schema), ("Downloads:Secret", new string('s', 32))));
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARegistryUrlsSchemaAgreeingWithRegistrySchemaIsAccepted()
+    {
+        ServerOptions options = Read(
+            ("Registry:ConnectionString", "postgres://exporter:pw@db.example/exports?schema=tenant_a"),
+            ("Registry:Schema", "tenant_a"),
+            ("Downloads:Secret", new string('s', 32)));
+        Assert.Equal("tenant_a", options.Registry.Schema);
     }
 
     [Fact]
@@ -134,6 +165,55 @@ public class ConfigurationTests
         Hosting.LedgerLocation ledger = options.Ledger.ToLocation();
         Assert.Equal(("postgres://exporter:pw@db.example:5433/ledger", "ledger", "transactions_view", 4, 0L),
             (ledger.ConnectionString, ledger.Schema, ledger.Table, ledger.Partitions, ledger.DemoRows));
+    }
+
+    [Fact]
+    public void EachSectionIsBoundByTheOptionsBinderAndCheckedAtStart()
+    {
+        var builder = VoucherExportServer.CreateBuilder([], new VoucherExportHostOptions
+        {
+            Settings = new Dictionary<string, string?>
+            {
+                ["urls"] = "http://127.0.0.1:0",
+                ["Ledger:DemoRows"] = "10",
+                ["Ledger:MalformedRows"] = "skip",
+                ["Limits:MaxInValues"] = " 20 ",
+                ["Exports:MaxConcurrent"] = "3",
+                ["Exports:Sink"] = "  ",
+                ["Idempotency:Retention"] = "01:00:00",
+                ["Applications:shop"] = "a-long-enough-token",
+            },
+        });
+        using var app = VoucherExportServer.Build(builder);
+
+        // Each section is an IOptions<T> any part of the host can take, with the values the server itself uses.
+        Assert.Equal(20, app.Services.GetRequiredService<IOptions<RequestLimits>>().Value.MaxInValues);
+        Assert.Equal(3, app.Services.GetRequiredService<IOptions<ExportsOptions>>().Value.MaxConcurrent);
+        Assert.Null(app.Services.GetRequiredService<IOptions<ExportsOptions>>().Value.Sink);
+        Assert.Equal(MalformedRowPolicy.Skip, app.Services.GetRequiredService<IOptions<LedgerOptions>>().Value.MalformedRows);
+        Assert.Equal(TimeSpan.FromHours(1), app.Services.GetRequiredService<IOptions<IdempotencyOptions>>().Value.Retention);
+        Assert.Equal(["shop"], app.Services.GetRequiredService<IOptions<ApplicationsOptions>>().Value.Applications.Keys);
+        Assert.Equal(3, app.Services.GetRequiredService<IOptions<Hosting.VoucherExportOptions>>().Value.MaxConcurrentExports);
+
+        // Their validators are the ones that refuse a bad value, and they run on start (ValidateOnStart).
+        var validators = app.Services.GetServices<IValidateOptions<RequestLimits>>().ToList();
+        Assert.Contains(validators, v => v.Validate(null, new RequestLimits { MaxInValues = 0 }).Failed);
+        Assert.NotNull(app.Services.GetService<IStartupValidator>());
+    }
+
+    [Fact]
+    public void AKeyOverriddenWithNullKeepsItsDefault()
+    {
+        // A later source that sets a key to null unsets it (the binder alone would bind the type's zero).
+        ServerOptions options = ServerOptions.FromConfiguration(
+            new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Ledger:DemoRows"] = "5", ["Limits:MaxInValues"] = "7", ["Applications:shop"] = "a-long-enough-token" })
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Ledger:DemoRows"] = null, ["Limits:MaxInValues"] = null, ["Applications:shop"] = null })
+                .Build(),
+            "/srv");
+        Assert.Equal(LedgerOptions.DefaultDemoRows, options.Ledger.DemoRows);
+        Assert.Equal(RequestLimits.DefaultMaxInValues, options.Limits.MaxInValues);
+        Assert.True(options.UsesDemoApplication);
     }
 
     [Fact]

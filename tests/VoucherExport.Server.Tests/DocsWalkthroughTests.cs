@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using VoucherExport.Demo;
 using VoucherExport.Server.Tests.Support;
 using VoucherExport.Transactions;
 

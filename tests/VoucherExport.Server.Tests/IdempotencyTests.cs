@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using VoucherExport.Demo;
 using VoucherExport.Server.Tests.Support;
 
 namespace VoucherExport.Server.Tests;
@@ -54,7 +55,7 @@ public class IdempotencyTests : IAsyncLifetime
         Assert.Equal("idempotency_key_reused", error.GetProperty("key").GetString());
         Assert.Contains("k1", error.GetProperty("details").GetString(), StringComparison.Ordinal);
 
-        string campaign = new Transactions.DemoLedger(600).Vouchers[0].CampaignId!;
+        string campaign = new Demo.DemoLedger(600).Vouchers[0].CampaignId!;
         var (otherPath, _) = await CreateAsync("k1", "{}", path: $"/v1/campaigns/{campaign}/transactions/export");
         Assert.Equal(HttpStatusCode.Conflict, otherPath.StatusCode);
         var (_, list) = await _server.GetAsync("/v1/exports");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using VoucherExport.Demo;
 using VoucherExport.Server.Tests.Support;
 using VoucherExport.Transactions;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using VoucherExport.Demo;
 using VoucherExport.Registry;
 using VoucherExport.Server.Tests.Support;
 using VoucherExport.Transactions;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using VoucherExport.Demo;
 using VoucherExport.Server.Tests.Support;
 using VoucherExport.Transactions;
 

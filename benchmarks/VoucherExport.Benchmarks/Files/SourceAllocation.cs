@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 

@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
+using VoucherExport.Demo;
 using VoucherExport.Tests.Csv;
 using VoucherExport.Transactions;
 

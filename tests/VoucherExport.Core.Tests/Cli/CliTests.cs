@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VoucherExport.Cli;
+using VoucherExport.Demo;
 using VoucherExport.Tests.Support;
 
 namespace VoucherExport.Tests.Cli;
@@ -35,7 +36,7 @@ public class CliTests
     public async Task ADemoSourceExportsOneVoucherByCode()
     {
         using var temp = new TempFolder();
-        var vouchers = new VoucherExport.Transactions.DemoLedger(500).Vouchers;
+        var vouchers = new DemoLedger(500).Vouchers;
         var (code, stdout, stderr) = await Run("export", "--source", "demo:500", "--voucher", vouchers[0].Code, "--out", temp.Path, "--quiet");
         Assert.True(code == 0, stderr);
         using var final = JsonDocument.Parse(stdout);

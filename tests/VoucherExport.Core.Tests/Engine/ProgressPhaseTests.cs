@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using VoucherExport.Chunks;
 using VoucherExport.Cli;
+using VoucherExport.Demo;
 using VoucherExport.Ordering;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;

@@ -1,4 +1,5 @@
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.Transactions;

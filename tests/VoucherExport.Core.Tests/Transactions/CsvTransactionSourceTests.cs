@@ -1,4 +1,5 @@
 using System.Text;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 

@@ -1,3 +1,4 @@
+using VoucherExport.Demo;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Transactions;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Tests.Faults;
 using VoucherExport.Transactions;

@@ -1,4 +1,5 @@
 using System.Text;
+using VoucherExport.Demo;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Transactions;

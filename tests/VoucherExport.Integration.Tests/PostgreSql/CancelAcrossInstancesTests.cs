@@ -1,3 +1,4 @@
+using VoucherExport.Demo;
 using VoucherExport.PostgreSql;
 using VoucherExport.Registry;
 using VoucherExport.Transactions;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.PostgreSql;
 using VoucherExport.Registry;
 using VoucherExport.Transactions;

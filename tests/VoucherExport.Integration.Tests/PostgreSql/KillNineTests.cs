@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.PostgreSql;
 using VoucherExport.Registry;

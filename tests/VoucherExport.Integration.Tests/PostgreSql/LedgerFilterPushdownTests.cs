@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using VoucherExport.Demo;
 using VoucherExport.Ordering;
 using VoucherExport.Parameters;
 using VoucherExport.PostgreSql;

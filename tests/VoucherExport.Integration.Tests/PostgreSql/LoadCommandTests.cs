@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using VoucherExport.Cli;
+using VoucherExport.Demo;
 using VoucherExport.PostgreSql;
 using VoucherExport.Transactions;
 

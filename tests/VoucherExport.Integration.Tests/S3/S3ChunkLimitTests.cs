@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Registry;
 using VoucherExport.S3;
 using VoucherExport.Transactions;

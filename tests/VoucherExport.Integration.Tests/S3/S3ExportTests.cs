@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.S3;
 using VoucherExport.Transactions;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.S3;
 using VoucherExport.Transactions;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.S3;

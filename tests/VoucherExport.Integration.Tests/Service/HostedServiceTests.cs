@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using VoucherExport.Demo;
 using VoucherExport.Hosting;
 using VoucherExport.Integration.Tests.PostgreSql;
 using VoucherExport.Integration.Tests.S3;

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using VoucherExport.Demo;
 using VoucherExport.Integration.Tests.PostgreSql;
 using VoucherExport.Integration.Tests.S3;
 using VoucherExport.PostgreSql;
@@ -45,6 +46,9 @@ internal sealed class ServiceCluster : IAsyncDisposable
         return $"postgres://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password!)}@{builder.Host}:{builder.Port}/{builder.Database}?schema={Database.Schema}";
     }
 
+    /// <summary>The registry as <c>serve --registry</c> takes it: a <c>postgres://</c> URL whose <c>schema=</c> is the private schema.</summary>
+    public string RegistryUrl() => PostgreSql.RegistryUrlSchemaTests.Url(Database.Schema);
+
     public static string CliDll() => typeof(ServiceCluster).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "VoucherExportCliDll").Value!;
 
@@ -67,11 +71,10 @@ internal sealed class ServiceCluster : IAsyncDisposable
     {
         string postgres = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
         var instance = await ServerProcess.StartAsync(CliDll(),
-            ["--registry", postgres, "--ledger", $"{postgres};Application Name={name}",
+            ["--registry", RegistryUrl(), "--ledger", $"{postgres};Application Name={name}",
              "--sink", $"s3://{Bucket.Name}/exports", "--max-chunk-rows", "40", "--threads", "2"],
             new Dictionary<string, string>
             {
-                ["Registry__Schema"] = Database.Schema,
                 ["Ledger__Schema"] = Database.Schema,
                 ["S3__ServiceUrl"] = S3TestSettings.Endpoint!,
                 ["S3__AccessKey"] = S3TestSettings.AccessKey!,
@@ -144,13 +147,17 @@ internal sealed class ServiceCluster : IAsyncDisposable
         return bytes;
     }
 
-    /// <summary>The same export run by <c>voucher-export export</c> against the same ledger: its one chunk's bytes.</summary>
-    public async Task<byte[]> ExpectedAsync(string scopeOption, string scopeValue, string parameters)
+    /// <summary>
+    /// The same export run by <c>voucher-export export</c> against the same ledger: its one chunk's bytes. Without a
+    /// <paramref name="scopeOption"/> (<c>--voucher</c>, <c>--campaign</c>, <c>--member</c>) it is the generic export.
+    /// </summary>
+    public async Task<byte[]> ExpectedAsync(string? scopeOption, string? scopeValue, string parameters)
     {
         string outFolder = Path.Combine(_folder, "cli-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string[] scope = scopeOption is null ? [] : [scopeOption, scopeValue!];
         foreach (string arg in (string[])["exec", CliDll(), "export", "--source", LedgerUrl(),
-                     scopeOption, scopeValue, "--parameters", parameters, "--out", outFolder, "--quiet"])
+                     .. scope, "--parameters", parameters, "--out", outFolder, "--quiet"])
         {
             start.ArgumentList.Add(arg);
         }

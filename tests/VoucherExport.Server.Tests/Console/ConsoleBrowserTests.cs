@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VoucherExport.Demo;
 using VoucherExport.Server.Tests.Support;
 using VoucherExport.Transactions;
 

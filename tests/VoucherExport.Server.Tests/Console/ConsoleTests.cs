@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.Server.Tests.Support;
@@ -88,7 +89,7 @@ public class ConsoleTests
     [Fact]
     public async Task CancelAndDeleteNeedTheConsoleHeaderAndWork()
     {
-        var ledger = new VoucherExport.Transactions.DemoLedger(600);
+        var ledger = new DemoLedger(600);
         await using var server = await ServerHarness.StartAsync(
             new Dictionary<string, string?> { ["Console:Token"] = ConsoleToken }, new PausingSource(ledger.AsSource()));
         using var client = await SignInAsync(server.Address, "", ConsoleToken);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using VoucherExport.Chunks;
 using VoucherExport.Csv;
+using VoucherExport.Demo;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.Server.Tests.Support;

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using VoucherExport.Transactions;
 
-namespace VoucherExport.Transactions;
+namespace VoucherExport.Demo;
 
 /// <summary>
 /// A deterministic demo ledger: gift and loyalty cards with codes, every transaction type with realistic

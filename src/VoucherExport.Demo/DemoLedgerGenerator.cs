@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
+using VoucherExport.Transactions;
 
-namespace VoucherExport.Transactions;
+namespace VoucherExport.Demo;
 
 /// <summary>
 /// Makes a <see cref="DemoLedger"/>'s transactions one at a time. It keeps running balances per voucher, so every

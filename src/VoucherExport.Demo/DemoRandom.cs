@@ -1,4 +1,4 @@
-namespace VoucherExport.Transactions;
+namespace VoucherExport.Demo;
 
 /// <summary>
 /// SplitMix64, owned here so that a demo ledger's bytes never change with the runtime's

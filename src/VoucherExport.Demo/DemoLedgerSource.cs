@@ -1,7 +1,8 @@
 using System.Runtime.CompilerServices;
 using VoucherExport.Parameters;
+using VoucherExport.Transactions;
 
-namespace VoucherExport.Transactions;
+namespace VoucherExport.Demo;
 
 /// <summary>A <see cref="DemoLedger"/> read as a source: rows are generated as batches are asked for.</summary>
 internal sealed class DemoLedgerSource(DemoLedger ledger, int batchSize) : ITransactionSource
