@@ -252,7 +252,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         ArgumentNullException.ThrowIfNull(chunk);
 
         // The next chunk in order, or nothing: a chunk's index is its place, and two commits of one place cannot both land.
-        long index = await CountChunksAsync(lease.ExportId, cancellationToken).ConfigureAwait(false) + 1;
+        long index = await LastChunkIndexAsync(lease.ExportId, cancellationToken).ConfigureAwait(false) + 1;
         if (index > int.MaxValue || (chunk.Name != ChunkInfo.NameFor((int)index) && chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.Gzip)))
         {
             return false;
@@ -346,8 +346,9 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
     private async Task NotifyAsync(CancellationToken cancellationToken) =>
         await ExecuteAsync($"SELECT pg_notify('{_options.Channel}', '')", cancellationToken).ConfigureAwait(false);
 
-    private async Task<long> CountChunksAsync(string exportId, CancellationToken cancellationToken) =>
-        await ScalarAsync<long>($"SELECT count(*) FROM {_chunks} WHERE export_id = $1", cancellationToken, Text(exportId)).ConfigureAwait(false);
+    // The highest index, read from the primary key's end (not a count, which would read every record of a 100,000-chunk export per chunk).
+    private async Task<long> LastChunkIndexAsync(string exportId, CancellationToken cancellationToken) =>
+        await ScalarAsync<int>($"SELECT COALESCE(max(chunk_index), 0) FROM {_chunks} WHERE export_id = $1", cancellationToken, Text(exportId)).ConfigureAwait(false);
 
     private static string? RoundTrip(DateTimeOffset? value) =>
         value?.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
