@@ -19,12 +19,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly string _dataFolder;
     private readonly Queue<string> _lastLines = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string>? _onLine;
     private int _errorLines;
 
-    private ServerProcess(Process process, string dataFolder)
+    private ServerProcess(Process process, string dataFolder, Action<string>? onLine)
     {
         _process = process;
         _dataFolder = dataFolder;
+        _onLine = onLine;
     }
 
     /// <summary>Where the server listens.</summary>
@@ -59,9 +61,11 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>
     /// Starts <c>serve --urls http://127.0.0.1:0</c> followed by <paramref name="serveArguments"/>, with
     /// <paramref name="environment"/> added to the process's, and waits until it listens and answers <c>/health</c>.
+    /// <paramref name="onLine"/>, when given, hears every line the server writes from its first one on (on a reader thread).
     /// </summary>
     public static async Task<ServerProcess> StartAsync(
-        string cliDll, IEnumerable<string> serveArguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+        string cliDll, IEnumerable<string> serveArguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout,
+        Action<string>? onLine = null)
     {
         ArgumentNullException.ThrowIfNull(serveArguments);
         ArgumentNullException.ThrowIfNull(environment);
@@ -96,7 +100,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
-        var server = new ServerProcess(process, data);
+        var server = new ServerProcess(process, data, onLine);
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         process.BeginOutputReadLine();
@@ -202,6 +206,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             return;
         }
 
+        _onLine?.Invoke(line);
         lock (_lastLines)
         {
             _lastLines.Enqueue(line);
