@@ -275,8 +275,8 @@ internal static class KillResumeRun
     {
         string table = $"\"{ledger.Schema}\".\"{ledger.Table}\"";
         await using NpgsqlCommand command = dataSource.CreateCommand(
-            $"SELECT CASE WHEN to_regclass($1) IS NULL THEN -1 " +
-            $"WHEN NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p') THEN -1 END");
+            "SELECT (CASE WHEN to_regclass($1) IS NULL THEN -1 " +
+            "WHEN NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'p') THEN -1 END)::bigint");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
         if (await command.ExecuteScalarAsync() is long missing)
         {
