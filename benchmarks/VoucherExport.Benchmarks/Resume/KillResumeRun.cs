@@ -27,8 +27,9 @@ namespace VoucherExport.Benchmarks.Resume;
 /// ledger table in <c>pg_stat_user_tables</c> over the export (a delta, so no superuser is needed to reset counters). It
 /// is read after the server stopped and every backend of its <c>application_name</c> ended (a backend flushes its counts
 /// when it exits), once two reads half a second apart agree. The cross-check from our side sums, over the attempts, the
-/// rows each attempt wrote beyond the chunks recorded before it started (its last progress seen in the registry, renewed
-/// every second, so up to a second of a killed attempt's work is missed: a lower bound).
+/// rows each attempt wrote beyond the chunks recorded before it started (the further of its own recorded chunks and its
+/// last progress seen in the registry, renewed every second, so up to a second of a killed attempt's work is missed: a
+/// lower bound).
 /// The ledger stays in schema <c>vx_kill_resume_ROWS</c> for the next run (reused when its row count matches); the
 /// registry schema and the bucket are made for the run and removed after it.
 /// </remarks>
@@ -164,13 +165,15 @@ internal static class KillResumeRun
             Dictionary<int, long> byAttempt = await RowsByAttemptAsync(dataSource, settings, id);
             (long bytes, string sha) = await DownloadAsync(server, id);
 
-            // Ours: each attempt's rows beyond those recorded before it started; the last one's are the export's rest.
+            // Ours: each attempt's rows beyond those recorded before it started, up to the further of its last progress
+            // seen and the end of its own recorded chunks; the last attempt's are the export's rest.
             long ours = 0;
             long exportRows = byAttempt.Values.Sum();
             for (int attempt = 1; attempt <= state.Attempts; attempt++)
             {
                 long before = byAttempt.Where(p => p.Key < attempt).Sum(p => p.Value);
-                long reached = attempt == state.Attempts ? exportRows : lastProgress.GetValueOrDefault(attempt, before);
+                long recorded = before + byAttempt.GetValueOrDefault(attempt);
+                long reached = attempt == state.Attempts ? exportRows : Math.Max(recorded, lastProgress.GetValueOrDefault(attempt));
                 ours += Math.Max(0, reached - before);
             }
 
