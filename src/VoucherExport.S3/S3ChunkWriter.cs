@@ -261,11 +261,51 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
         catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
         {
-            throw AlreadyCommitted(e);
+            // The name is taken. When it holds these very bytes, it is this chunk, stored by an attempt that died before
+            // the registry recorded it (docs/resume.md): it is committed, and left as stored. Other bytes are a second
+            // writer of the name, which must fail.
+            if (!await StoredBytesEqualAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw AlreadyCommitted(e);
+            }
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
             throw S3Errors.Wrap("PUT", Bucket, _key, e);
+        }
+    }
+
+    /// <summary>Whether the object stored under the key is exactly the <see cref="_filled"/> bytes of the buffer.</summary>
+    private async Task<bool> StoredBytesEqualAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using GetObjectResponse stored = await _factory.Client.GetObjectAsync(
+                new GetObjectRequest { BucketName = Bucket, Key = _key }, cancellationToken).ConfigureAwait(false);
+            if (stored.ContentLength != _filled)
+            {
+                return false;
+            }
+
+            byte[] expected = _buffer ?? [];
+            byte[] read = new byte[Math.Min(Math.Max(_filled, 1), 1 << 16)];
+            int at = 0;
+            int n;
+            while ((n = await stored.ResponseStream.ReadAsync(read, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (at + n > _filled || !read.AsSpan(0, n).SequenceEqual(expected.AsSpan(at, n)))
+                {
+                    return false;
+                }
+
+                at += n;
+            }
+
+            return at == _filled;
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw S3Errors.Wrap("GET of the stored chunk", Bucket, _key, e);
         }
     }
 

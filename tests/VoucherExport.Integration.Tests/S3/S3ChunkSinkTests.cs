@@ -124,6 +124,43 @@ public sealed class S3ChunkSinkTests(S3TestBucket bucket) : IClassFixture<S3Test
     }
 
     [S3Fact]
+    public async Task AOnePutChunkStoredByADeadAttemptIsTakenAsCommittedOnlyWithTheSameBytes()
+    {
+        // A resumed attempt writes again the chunk its predecessor stored but the registry never recorded (docs/resume.md):
+        // the same bytes are that chunk, committed and left as stored; other bytes of the same length still fail.
+        var factory = SmallParts();
+        string id = NewExportId();
+        var sink = factory.Create(id);
+        byte[] bytes = RandomBytes(3 * MiB, seed: 3);
+        await using (var writer = await sink.CreateChunkAsync(Chunk, default))
+        {
+            await writer.WriteAsync(bytes, default);
+            await writer.CommitAsync(default);
+        }
+
+        GetObjectMetadataResponse stored = await bucket.Client.GetObjectMetadataAsync(bucket.Name, id + "/" + Chunk);
+        await using (var again = await sink.CreateChunkAsync(Chunk, default))
+        {
+            await WriteUnevenlyAsync(again, bytes);
+            await again.CommitAsync(default);
+        }
+
+        GetObjectMetadataResponse after = await bucket.Client.GetObjectMetadataAsync(bucket.Name, id + "/" + Chunk);
+        Assert.Equal((stored.ETag, stored.LastModified), (after.ETag, after.LastModified));
+
+        byte[] other = (byte[])bytes.Clone();
+        other[^1] ^= 1;
+        await using (var second = await sink.CreateChunkAsync(Chunk, default))
+        {
+            await second.WriteAsync(other, default);
+            var e = await Assert.ThrowsAsync<IOException>(() => second.CommitAsync(default).AsTask());
+            Assert.Contains("already committed", e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(bytes, await bucket.GetAsync(id + "/" + Chunk));
+    }
+
+    [S3Fact]
     public async Task AFailedPartFailsTheChunkAndItsDisposalLeavesNoUpload()
     {
         var http = new FaultInjectingHttpClientFactory(r => FaultInjectingHttpClientFactory.IsUploadOfPart(r, 2));

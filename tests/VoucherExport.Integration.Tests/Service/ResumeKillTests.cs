@@ -23,7 +23,9 @@ namespace VoucherExport.Integration.Tests.Service;
 /// registry had not yet recorded is written again with the same bytes (docs/resume.md); those are counted and printed.
 /// The random moments come from a seed printed at the start (<c>VX_KILL_SEED</c> repeats a run). Every wait polls a
 /// condition under a deadline.
+/// Runs alone (<see cref="AloneCollection"/>): it keeps PostgreSQL and both cores busy for minutes.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public class ResumeKillTests(ITestOutputHelper output)
 {
     private const long Rows = 2_000_000;
