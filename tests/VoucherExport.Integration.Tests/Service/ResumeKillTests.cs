@@ -20,7 +20,7 @@ namespace VoucherExport.Integration.Tests.Service;
 /// ends DONE; its whole download is byte-identical to <c>voucher-export export</c> of the same ledger; every chunk recorded
 /// before the kill keeps its S3 object (ETag and LastModified) and its record (attempt 1); the chunks after it are
 /// recorded by attempt 2, whose run logged that it went on after the recorded chunks. A chunk the sink had stored but the
-/// registry had not yet recorded is written again with the same bytes (docs/resume.md); those are counted and printed.
+/// registry had not yet recorded is kept as stored by the next attempt (docs/resume.md); those are counted and printed.
 /// The random moments come from a seed printed at the start (<c>VX_KILL_SEED</c> repeats a run). Every wait polls a
 /// condition under a deadline.
 /// Runs alone (<see cref="AloneCollection"/>): it keeps PostgreSQL and both cores busy for minutes.
@@ -80,7 +80,7 @@ public class ResumeKillTests(ITestOutputHelper output)
                 output.WriteLine($"  ({clock.Elapsed.TotalSeconds:N1} s)");
             }
 
-            output.WriteLine($"{Exports} exports killed and resumed; chunks stored but not recorded at the kill, written again with the same bytes: {rewritten}");
+            output.WriteLine($"{Exports} exports killed and resumed; chunks stored but not recorded at the kill, kept as stored by the next attempt: {rewritten}");
         }
         finally
         {
@@ -96,7 +96,7 @@ public class ResumeKillTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>One export: created, its holder killed at a random moment, restarted, DONE and checked. Returns the chunks written twice.</summary>
+    /// <summary>One export: created, its holder killed at a random moment, restarted, DONE and checked. Returns the chunks stored but unrecorded at the kill.</summary>
     private async Task<int> KillAndResumeAsync(
         PgTestDatabase database, S3TestBucket bucket, ServerProcess?[] instances, int e, string parameters, Reference reference, Random random)
     {
@@ -172,7 +172,8 @@ public class ResumeKillTests(ITestOutputHelper output)
                 $"export {e + 1}: chunk {record.Name}, recorded before the kill, was written again ({was.ETag} {was.LastModified:O} -> {now.ETag} {now.LastModified:O})");
         }
 
-        // Every stored chunk has its record's hash; one stored but unrecorded at the kill was written again with the same bytes.
+        // Every stored chunk has its record's hash; one stored but unrecorded at the kill was kept as stored (same bytes,
+        // same object).
         foreach (ChunkRecord record in after)
         {
             string sha = Sha256(await bucket.GetAsync(prefix + record.Name));
@@ -180,6 +181,10 @@ public class ResumeKillTests(ITestOutputHelper output)
             if (unrecorded.TryGetValue(record.Name, out string? atKillSha))
             {
                 Assert.True(atKillSha == sha, $"export {e + 1}: chunk {record.Name} was rewritten with other bytes");
+                S3Object was = storedBefore[record.Name];
+                S3Object now = storedAfter[record.Name];
+                Assert.True(was.ETag == now.ETag && was.LastModified == now.LastModified,
+                    $"export {e + 1}: chunk {record.Name}, stored but unrecorded at the kill, was written again");
             }
         }
 
