@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Amazon.S3.Model;
 using VoucherExport.Chunks;
 
@@ -78,7 +79,12 @@ internal sealed class S3ChunkWriter : IChunkWriter
     }
 
     /// <inheritdoc />
-    /// <exception cref="IOException">The chunk's name is already committed; the stored chunk is left as it was.</exception>
+    /// <remarks>
+    /// A name already stored with exactly these bytes (its ETag, S3's MD5 of them, matches) counts as committed and is
+    /// left as stored: a resumed export writes again a chunk that an earlier attempt stored but did not record, and the
+    /// object must not change (docs/s3.md).
+    /// </remarks>
+    /// <exception cref="IOException">The chunk's name is already committed with other bytes; the stored chunk is left as it was.</exception>
     public async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
         ThrowIfClosed();
@@ -261,7 +267,12 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
         catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
         {
-            throw AlreadyCommitted(e);
+            // Stored already: the same bytes (an earlier attempt's commit that was never recorded) are this commit, done.
+            string etag = Quoted(Md5(_buffer.AsSpan(0, _filled)));
+            if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) != etag)
+            {
+                throw AlreadyCommitted(e);
+            }
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
@@ -269,22 +280,68 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
     }
 
-    private async Task CompleteAsync(CancellationToken cancellationToken)
+    /// <summary>The ETag of the object stored under this chunk's key, or null when there is none.</summary>
+    private async Task<string?> StoredETagAsync(CancellationToken cancellationToken)
     {
         try
         {
-            // Ceph Pacific ignores If-None-Match on completion (AWS honours it), so look first. Two writers of one name
-            // racing within this window is the one case left; one export never writes a chunk twice at once.
-            await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false);
-            throw AlreadyCommitted(null);
+            return (await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false)).ETag;
         }
         catch (Exception e) when (S3Errors.IsNotFound(e))
         {
-            // Free, as it should be.
+            return null;
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
             throw S3Errors.Wrap("HEAD", Bucket, _key, e);
+        }
+    }
+
+    /// <summary>
+    /// The ETag S3 gives the object this upload completes: the MD5 of its parts' MD5s (each part's ETag), then "-" and
+    /// the number of parts.
+    /// </summary>
+    private string MultipartETag()
+    {
+        byte[] digests = new byte[_uploaded.Count * 16];
+        for (int i = 0; i < _uploaded.Count; i++)
+        {
+            Convert.FromHexString(_uploaded[i].ETag.Trim('"')).CopyTo(digests, i * 16);
+        }
+
+        return Quoted($"{Md5(digests)}-{_uploaded.Count}");
+    }
+
+    // S3's ETag, not a security check: MD5 is what the store computes.
+#pragma warning disable CA5351
+    private static string Md5(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
+#pragma warning restore CA5351
+
+    private static string Quoted(string etag) => "\"" + etag + "\"";
+
+    private async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        // Ceph Pacific ignores If-None-Match on completion (AWS honours it), so look first. Two writers of one name
+        // racing within this window is the one case left; one export never writes a chunk twice at once.
+        if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            if (stored != MultipartETag())
+            {
+                throw AlreadyCommitted(null);
+            }
+
+            // The same bytes in the same parts (an earlier attempt's commit that was never recorded): this commit is done,
+            // and the stored object stays as it is. Not cancellable: a cut-short abort would leave the upload open.
+            try
+            {
+                await _factory.Client.AbortMultipartUploadAsync(Bucket, _key, _uploadId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (S3Errors.IsStoreFailure(e))
+            {
+                // The export's next DeleteUncommittedAsync or DeleteAllAsync aborts uploads left open under its prefix.
+            }
+
+            return;
         }
 
         try
