@@ -18,6 +18,9 @@ internal enum HookPoint
     /// <summary>Before the manifest goes to the sink (after the registry's lease check).</summary>
     BeforeManifest,
 
+    /// <summary>Right after the manifest was stored.</summary>
+    AfterManifest,
+
     /// <summary>Right after the registry recorded the chunk (the record is written).</summary>
     AfterRecord,
 

@@ -27,6 +27,7 @@ internal sealed class HookedChunkSinkFactory(IChunkSinkFactory inner, Func<HookP
         {
             await owner.Hook(HookPoint.BeforeManifest, null, manifestJson.Length);
             await inner.WriteManifestAsync(manifestJson, cancellationToken);
+            await owner.Hook(HookPoint.AfterManifest, null, manifestJson.Length);
         }
 
         public ValueTask<Stream> OpenReadAsync(string name, CancellationToken cancellationToken) => inner.OpenReadAsync(name, cancellationToken);
