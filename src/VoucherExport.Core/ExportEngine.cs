@@ -39,16 +39,30 @@ public static class ExportEngine
         DateTimeOffset now = request.Time.GetUtcNow();
         ExportParameters parameters = request.Export.Parameters;
         FilterSet? filters = await FilterCompiler.ResolveVoucherCodesAsync(parameters.Filters, request.Vouchers, cancellationToken).ConfigureAwait(false);
+        ExportRange? range = request.Range;
+        ExportResumePoint? resume = request.Resume;
+        if (range is not null)
+        {
+            // A range task's chunks are numbered in its own sequence, whether or not an earlier attempt committed some.
+            resume = new ExportResumePoint(resume?.Chunks ?? [], range.Task);
+        }
+        else if (resume is { RangeTask: not 0 })
+        {
+            throw new ArgumentException("the resume point holds a range task's chunks, but the request runs the whole export", nameof(request));
+        }
+
         var query = new TransactionQuery(filters, parameters.Order, now)
         {
             Parallelism = request.Parallelism,
             AsOf = request.AsOf,
-            After = request.Resume?.After,
+            After = resume?.After,
+            CreatedFrom = range?.From,
+            CreatedBefore = range?.Before,
         };
         SourcePushdown pushdown = source.Plan(query);
 
         // Rows outside the as-of point or before the resume point, when the source cannot leave them out itself.
-        TransactionQuery? range = query.HasRange && !pushdown.RangeApplied ? query : null;
+        TransactionQuery? outside = query.HasRange && !pushdown.RangeApplied ? query : null;
         TransactionPredicate? predicate = pushdown.FiltersApplied || filters is null || filters.Clauses.IsEmpty
             ? null
             : FilterCompiler.Compile(filters, now);
@@ -60,10 +74,10 @@ public static class ExportEngine
         {
             IReadOnlyList<ChunkInfo> chunks;
             var writer = new ChunkedCsvWriter(
-                sink, request.Chunks, records, request.Parallelism, request.BufferPool, request.Resume, request.ChunkCommitted);
+                sink, request.Chunks, records, request.Parallelism, request.BufferPool, resume, request.ChunkCommitted);
             await using (writer.ConfigureAwait(false))
             {
-                var rows = new RowPipeline(writer, predicate, range, progress, request.BufferPool, request.Parallelism, query.ReadProgress);
+                var rows = new RowPipeline(writer, predicate, outside, progress, request.BufferPool, request.Parallelism, query.ReadProgress);
                 if (pushdown.OrderApplied)
                 {
                     chunks = await rows.StreamAsync(source, query, cancellationToken).ConfigureAwait(false);
@@ -83,6 +97,13 @@ public static class ExportEngine
             }
 
             ExportObject done = Finish(request.Export, sink, chunks, query.SkippedRows.Count);
+            if (range is not null)
+            {
+                // The registry publishes the whole export's manifest once every range task is done.
+                published = true;
+                return new ExportResult(done);
+            }
+
             using (Activity? stage = ExportStage.Start(ExportStage.Manifest))
             {
                 try
@@ -109,7 +130,8 @@ public static class ExportEngine
         }
     }
 
-    private static ExportObject Finish(ExportObject export, IChunkSink sink, IReadOnlyList<ChunkInfo> chunks, long skippedRows)
+    /// <summary>The <c>DONE</c> export object of <paramref name="chunks"/> stored in <paramref name="sink"/>, with their URLs.</summary>
+    internal static ExportObject Finish(ExportObject export, IChunkSink sink, IReadOnlyList<ChunkInfo> chunks, long skippedRows)
     {
         var published = new ExportChunk[chunks.Count];
         long rows = 0, bytes = 0;

@@ -76,6 +76,12 @@ public sealed record ExportRequest
     /// </summary>
     public Func<ChunkInfo, CancellationToken, ValueTask>? ChunkCommitted { get; init; }
 
+    /// <summary>
+    /// Runs only one range task of a split export (null: the whole export). See <see cref="ExportRange"/>; the result
+    /// lists the task's chunks, and no manifest is written.
+    /// </summary>
+    public ExportRange? Range { get; init; }
+
     /// <summary>A new request for <paramref name="parameters"/> with a fresh export id.</summary>
     public static ExportRequest For(ExportParameters parameters, TimeProvider? time = null)
     {

@@ -13,15 +13,28 @@ public sealed class ExportResumePoint
     /// <summary>A resume point after <paramref name="chunks"/> (committed, in order, each with its last record's key).</summary>
     /// <exception cref="ArgumentException">A chunk with rows lacks <see cref="ChunkInfo.LastId"/> or <see cref="ChunkInfo.LastCreatedAt"/>.</exception>
     public ExportResumePoint(IReadOnlyList<ChunkInfo> chunks)
+        : this(chunks, rangeTask: null)
+    {
+    }
+
+    /// <summary>
+    /// A resume point in the chunk sequence of range task <paramref name="rangeTask"/> of a split export (0: the export's
+    /// own sequence; null: the sequence the chunks' names say).
+    /// </summary>
+    internal ExportResumePoint(IReadOnlyList<ChunkInfo> chunks, int? rangeTask)
     {
         ArgumentNullException.ThrowIfNull(chunks);
+        RangeTask = rangeTask ?? 0;
         for (int i = 0; i < chunks.Count; i++)
         {
             ChunkInfo chunk = chunks[i] ?? throw new ArgumentException($"chunk {i + 1} is null", nameof(chunks));
-            if (!ChunkNames.IsNext(chunk.Name, i))
+            if (!ChunkNames.IsNext(chunk.Name, i) || !ChunkNames.TryParse(chunk.Name, out int task, out _)
+                || ((i > 0 || rangeTask is not null) && task != RangeTask))
             {
                 throw new ArgumentException($"chunk {i + 1} is named '{chunk.Name}'; committed chunks must be numbered from 1 in order", nameof(chunks));
             }
+
+            RangeTask = task;
 
             if (chunk.Rows > 0 && (chunk.LastId is null || chunk.LastCreatedAt is null))
             {
@@ -39,6 +52,9 @@ public sealed class ExportResumePoint
             After = new TransactionKey(at, id);
         }
     }
+
+    /// <summary>The range task whose chunks these are (0: an export that is not split), read from their names.</summary>
+    internal int RangeTask { get; }
 
     /// <summary>The committed chunks, in order.</summary>
     public IReadOnlyList<ChunkInfo> Chunks { get; }

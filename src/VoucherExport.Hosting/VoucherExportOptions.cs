@@ -79,6 +79,12 @@ public sealed class VoucherExportOptions
     public int Parallelism { get; set; } = ChunkedCsvWriter.AllCores;
 
     /// <summary>
+    /// Into how many <c>created_at</c> range tasks each export is split, so that every instance sharing the registry works
+    /// on it (<see cref="Registry.ExportRegistryOptions.RangeTasks"/>); default 1, no split.
+    /// </summary>
+    public int RangeTasks { get; set; } = 1;
+
+    /// <summary>
     /// How often a running export renews its lease in the registry; default 2 s. A delete or cancel made on another
     /// instance stops the run within about this long, and a run that cannot renew for <see cref="LeaseDuration"/> stops.
     /// </summary>

@@ -92,6 +92,11 @@ internal sealed class VoucherExportOptionsValidator : IValidateOptions<VoucherEx
             failures.Add($"{key}:DrainTimeout must not be negative");
         }
 
+        if (options.RangeTasks is < 1 or > 99_999)
+        {
+            failures.Add($"{key}:RangeTasks must be between 1 and 99999, not {options.RangeTasks}");
+        }
+
         if (options.Parallelism is < 1 or > ChunkedCsvWriter.MaxParallelism)
         {
             failures.Add($"{key}:Parallelism must be between 1 and {ChunkedCsvWriter.MaxParallelism}, not {options.Parallelism}");

@@ -78,6 +78,7 @@ public static class VoucherExportServiceCollectionExtensions
                     Chunks = OptionsMapping.Chunks(o),
                     Retry = OptionsMapping.Retry(o),
                     Parallelism = o.Parallelism,
+                    RangeTasks = o.RangeTasks,
                     HeartbeatInterval = o.HeartbeatInterval,
                     LeaseDuration = o.LeaseDuration,
                 },

@@ -96,7 +96,7 @@ internal sealed class S3ChunkSink : IChunkSink
             // Objects first: listing them is also what finds a missing bucket (404), where Ceph answers a listing of
             // uploads in a missing bucket with a bare 400.
             await DeleteObjectsAsync(cancellationToken).ConfigureAwait(false);
-            await AbortOpenUploadsAsync(cancellationToken).ConfigureAwait(false);
+            await AbortOpenUploadsAsync(KeyPrefix, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (S3Errors.IsNotFound(e))
         {
@@ -110,11 +110,16 @@ internal sealed class S3ChunkSink : IChunkSink
 
     /// <inheritdoc />
     /// <remarks>Aborts every multipart upload still open under the export's prefix: a stale worker cannot complete it afterwards.</remarks>
-    public async ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken)
+    public ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken) => DeleteUncommittedAsync(string.Empty, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Aborts the multipart uploads still open under the export's prefix for keys starting with <paramref name="namePrefix"/>.</remarks>
+    public async ValueTask DeleteUncommittedAsync(string namePrefix, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(namePrefix);
         try
         {
-            await AbortOpenUploadsAsync(cancellationToken).ConfigureAwait(false);
+            await AbortOpenUploadsAsync(KeyPrefix + namePrefix, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (S3Errors.IsNotFound(e) || (e is AmazonS3Exception { StatusCode: System.Net.HttpStatusCode.BadRequest }))
         {
@@ -134,9 +139,9 @@ internal sealed class S3ChunkSink : IChunkSink
         return _factory.Signer.PresignGet(KeyPrefix + name);
     }
 
-    private async Task AbortOpenUploadsAsync(CancellationToken cancellationToken)
+    private async Task AbortOpenUploadsAsync(string keyPrefix, CancellationToken cancellationToken)
     {
-        var request = new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = KeyPrefix };
+        var request = new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = keyPrefix };
         while (true)
         {
             ListMultipartUploadsResponse page = await _factory.Client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);

@@ -36,6 +36,12 @@ public sealed class ExportsOptions
     /// <summary><c>Exports:Parallelism</c>: threads one export may use to format and hash (1 to 64); default all cores.</summary>
     public int Parallelism { get; set; } = ChunkedCsvWriter.AllCores;
 
+    /// <summary>
+    /// <c>Exports:RangeTasks</c>: into how many <c>created_at</c> range tasks each export is split so that every instance
+    /// works on it (1 to 99,999; default 1, no split). Needs the PostgreSQL registry and ledger (docs/scale.md).
+    /// </summary>
+    public int RangeTasks { get; set; } = 1;
+
     /// <summary><c>Exports:HeartbeatInterval</c>: how often a running export renews its lease; default 2 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 

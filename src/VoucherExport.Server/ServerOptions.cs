@@ -51,6 +51,9 @@ public sealed record ServerOptions
     /// <summary><c>Exports:Parallelism</c>: threads one export may use to format and hash; default all cores (at most 64).</summary>
     public int Parallelism { get; init; } = ChunkedCsvWriter.AllCores;
 
+    /// <summary><c>Exports:RangeTasks</c>: range tasks per export, spread over every instance (docs/scale.md); default 1, no split.</summary>
+    public int RangeTasks { get; init; } = 1;
+
     /// <summary>
     /// <c>Exports:HeartbeatInterval</c>: how often a running export renews its lease; default 2 s, so a delete on another
     /// instance stops the run within about that long.
@@ -100,6 +103,7 @@ public sealed record ServerOptions
         RetryDelay = Retry.BaseDelay,
         RetryMaxDelay = Retry.MaxDelay,
         Parallelism = Parallelism,
+        RangeTasks = RangeTasks,
         HeartbeatInterval = HeartbeatInterval,
         LeaseDuration = LeaseDuration,
         DrainTimeout = DrainTimeout,
@@ -123,6 +127,7 @@ public sealed record ServerOptions
     {
         nameof(Hosting.VoucherExportOptions.Sink) => "Exports:Sink",
         nameof(Hosting.VoucherExportOptions.Parallelism) => "Exports:Parallelism",
+        nameof(Hosting.VoucherExportOptions.RangeTasks) => "Exports:RangeTasks",
         _ => setting,
     };
 
@@ -168,6 +173,7 @@ public sealed record ServerOptions
             },
             Retry = new ExportRetryOptions { MaxAttempts = exports.RetryAttempts, BaseDelay = exports.RetryDelay, MaxDelay = exports.RetryMaxDelay },
             Parallelism = exports.Parallelism,
+            RangeTasks = exports.RangeTasks,
             HeartbeatInterval = exports.HeartbeatInterval,
             LeaseDuration = exports.LeaseDuration,
             DrainTimeout = exports.DrainTimeout,

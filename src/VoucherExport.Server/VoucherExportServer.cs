@@ -276,6 +276,7 @@ public static partial class VoucherExportServer
         to.RetryDelay = from.RetryDelay;
         to.RetryMaxDelay = from.RetryMaxDelay;
         to.Parallelism = from.Parallelism;
+        to.RangeTasks = from.RangeTasks;
         to.HeartbeatInterval = from.HeartbeatInterval;
         to.LeaseDuration = from.LeaseDuration;
         to.DrainTimeout = from.DrainTimeout;

@@ -53,6 +53,12 @@ public sealed record ChunkInfo(
     public static string NameFor(int index) => ChunkNames.Stem(index) + ".csv";
 
     /// <summary>The chunk's name for a 1-based index when stored with <paramref name="compression"/>: <c>part-00001.csv.gz</c> for gzip.</summary>
-    public static string NameFor(int index, ChunkCompression compression)
-        => compression == ChunkCompression.Gzip ? ChunkNames.Stem(index) + ChunkNames.GzipSuffix : NameFor(index);
+    public static string NameFor(int index, ChunkCompression compression) => NameFor(index, compression, task: 0);
+
+    /// <summary>
+    /// The name of chunk <paramref name="index"/> of range task <paramref name="task"/> of a split export
+    /// (<c>part-00003-00001.csv</c>); task 0 is an export that is not split (<see cref="NameFor(int, ChunkCompression)"/>).
+    /// </summary>
+    public static string NameFor(int index, ChunkCompression compression, int task)
+        => ChunkNames.Stem(index, task) + (compression == ChunkCompression.Gzip ? ChunkNames.GzipSuffix : ".csv");
 }

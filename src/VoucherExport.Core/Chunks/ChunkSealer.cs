@@ -22,6 +22,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
     private readonly List<ChunkInfo> _completed = [];
     private readonly Func<ChunkInfo, CancellationToken, ValueTask>? _committed;
     private int _index;
+    private readonly int _rangeTask;
     private string _name = string.Empty;
     private long _chunkRows;
     private long _chunkBytes;
@@ -47,6 +48,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
         _committed = committed;
         if (resume is not null)
         {
+            _rangeTask = resume.RangeTask;
             _completed.AddRange(resume.Chunks);
             _index = resume.Chunks.Count;
             _chunks = resume.Chunks.Count;
@@ -109,8 +111,9 @@ internal sealed class ChunkSealer : IAsyncDisposable
     /// <summary>
     /// Whether the export still needs a chunk at its end: none is open and none was committed (by this run or by an
     /// earlier attempt it resumes), so it had no rows and gets one chunk holding only the preamble.
+    /// A range task of a split export never needs one: the export's other tasks, or its coordinator, hold its rows.
     /// </summary>
-    public bool NeedsEmptyChunk => !IsOpen && _completed.Count == 0;
+    public bool NeedsEmptyChunk => !IsOpen && _completed.Count == 0 && _rangeTask == 0;
 
     /// <summary>
     /// Starts the next chunk holding <paramref name="rows"/> records in <paramref name="bytes"/> uncompressed bytes so far
@@ -120,7 +123,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
     public string Open(DateTimeOffset? createdAt, long rows, long bytes, string? id = null)
     {
         _index++;
-        _name = ChunkInfo.NameFor(_index, Compression);
+        _name = ChunkInfo.NameFor(_index, Compression, _rangeTask);
         IsOpen = true;
         _chunkRows = rows;
         _chunkBytes = bytes;

@@ -86,15 +86,25 @@ internal sealed class FileSystemChunkSink : IChunkSink
 
     /// <inheritdoc />
     /// <remarks>Deletes the hidden <c>.name.random.tmp</c> files chunk writers stage in (a committed chunk is renamed from one).</remarks>
-    public ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken)
+    public ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken) => DeleteUncommittedAsync(string.Empty, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Deletes the hidden staging files of chunks whose names start with <paramref name="namePrefix"/>.</remarks>
+    public ValueTask DeleteUncommittedAsync(string namePrefix, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(namePrefix);
+        if (namePrefix.AsSpan().ContainsAny("/\\*?") || namePrefix.Contains("..", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{namePrefix}' is not the start of a chunk name", nameof(namePrefix));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         if (!System.IO.Directory.Exists(Directory))
         {
             return ValueTask.CompletedTask;
         }
 
-        foreach (string staged in System.IO.Directory.EnumerateFiles(Directory, ".*.tmp"))
+        foreach (string staged in System.IO.Directory.EnumerateFiles(Directory, "." + namePrefix + "*.tmp"))
         {
             try
             {

@@ -22,6 +22,14 @@ public interface IChunkSink
     /// </summary>
     ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Removes what an earlier writer left uncommitted of the chunks whose names start with <paramref name="namePrefix"/>
+    /// only (one range task's, <c>part-00003-</c>), leaving other writers' uploads in flight. The default cleans
+    /// everything uncommitted (<see cref="DeleteUncommittedAsync(CancellationToken)"/>), which a sink that can tell its
+    /// writers apart must narrow.
+    /// </summary>
+    ValueTask DeleteUncommittedAsync(string namePrefix, CancellationToken cancellationToken) => DeleteUncommittedAsync(cancellationToken);
+
     /// <summary>Where a committed chunk can be fetched (a <c>file://</c> or <c>https://</c> URL), or null when it has no address.</summary>
     string? GetUrl(string name);
 }

@@ -8,4 +8,8 @@ namespace VoucherExport.Registry;
 /// <param name="Export">The export object in its current state.</param>
 /// <param name="Csv">The CSV dialect of its files.</param>
 /// <param name="Chunks">The chunk limits of its files.</param>
-public sealed record ExportJob(string AppId, ExportObject Export, CsvFormat Csv, ChunkLimits Chunks);
+public sealed record ExportJob(string AppId, ExportObject Export, CsvFormat Csv, ChunkLimits Chunks)
+{
+    /// <summary>Set when this job is one range task of a split export (null: an export an application created).</summary>
+    public ExportRangeTask? RangeTask { get; init; }
+}

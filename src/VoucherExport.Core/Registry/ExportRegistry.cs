@@ -460,7 +460,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         await delay.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private async Task RunClaimAsync(ExportClaim claim)
+    private async Task RunClaimAsync(ExportClaim claim, CancellationToken coordinator = default)
     {
         string exportId = claim.Job.Export.Id;
         using IDisposable? scope = _logger.BeginScope(new ExportLogScope(exportId, claim.Job.AppId));
@@ -478,7 +478,8 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         _runs[exportId] = run;
         Pulse();
         ExportObject? final = null;
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation.Token, _shutdown.Token);
+        // A range task run by its export's coordinator stops with the coordinator (a cancelled or deleted export).
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation.Token, _shutdown.Token, coordinator);
         using var heartbeatStop = new CancellationTokenSource();
         Task heartbeat = Task.CompletedTask;
         try
@@ -489,7 +490,20 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 run.Committed.AddRange(await _store.GetChunksAsync(exportId, linked.Token).ConfigureAwait(false));
             }
 
-            if (claim.Lease.Attempt > 1 && run.Committed.Count == 0)
+            ExportRangeTask? task = claim.Job.RangeTask;
+            if (task is not null)
+            {
+                // A range task's chunks live beside its export's: only its own uncommitted uploads go.
+                if (claim.Lease.Attempt > 1)
+                {
+                    await _sinks.Create(task.ParentId).DeleteUncommittedAsync(NamePrefix(task), linked.Token).ConfigureAwait(false);
+                }
+            }
+            else if (_store.RunsRangeTasks && (await _store.GetRangeTasksAsync(exportId, linked.Token).ConfigureAwait(false)).Count > 0)
+            {
+                // A split export taken over: its tasks keep what they committed; this claim coordinates them again.
+            }
+            else if (claim.Lease.Attempt > 1 && run.Committed.Count == 0)
             {
                 // Taken over with nothing recorded: the previous attempt may have left chunks; this attempt starts from nothing.
                 await _sinks.Create(exportId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
@@ -572,6 +586,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     private async Task<ExportObject> ExecuteAsync(ExportClaim claim, ExportRun run, CancellationToken cancellationToken)
     {
         ExportJob running = claim.Job;
+        ExportRangeTask? task = running.RangeTask;
         var request = new ExportRequest
         {
             Export = running.Export,
@@ -580,22 +595,31 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             Sort = _options.Sort,
             Parallelism = _options.Parallelism,
             Vouchers = _vouchers,
-            Time = new PinnedClock(claim.StartedAt),
+            // A range task runs with its export's first start, so all tasks agree on relative dates and the as-of point.
+            Time = new PinnedClock(task?.StartedAt ?? claim.StartedAt),
 
             // The rows of the export are fixed at its first start, so an attempt that resumes, or runs after a takeover,
             // can neither gain nor lose rows (docs/resume.md says what this assumes of late commits).
-            AsOf = (_options.RowsAsOfFirstStart ?? _store.IsShared) ? claim.StartedAt : null,
+            AsOf = task is not null ? task.AsOf : (_options.RowsAsOfFirstStart ?? _store.IsShared) ? claim.StartedAt : null,
+            Range = task?.Range,
             ChunkCommitted = _store.KeepsChunks ? (chunk, ct) => CommitChunkAsync(run, chunk, ct) : null,
         };
 
-        var sinks = new LeaseFencedSinkFactory(_sinks, ct => RenewAsync(run, ct));
+        var sinks = new LeaseFencedSinkFactory(task is null ? _sinks : new RangeTaskSinks(_sinks, task.ParentId), ct => RenewAsync(run, ct));
         using var telemetry = ExportTelemetryScope.Start(running, claim.Lease.Attempt, _time);
         ExportJob final;
         try
         {
-            ExportResult result = await RunWithRetriesAsync(request, sinks, run, cancellationToken).ConfigureAwait(false);
+            ExportResult result = await SplitAsync(claim, request, run, cancellationToken).ConfigureAwait(false) is not null
+                ? await CoordinateAsync(claim, request, sinks, run, cancellationToken).ConfigureAwait(false)
+                : await RunWithRetriesAsync(request, sinks, run, cancellationToken).ConfigureAwait(false);
             final = running with { Export = result.Export };
             telemetry.Done(result.Result);
+        }
+        catch (RangeTaskFailedException failed)
+        {
+            final = running with { Export = Failed(running.Export, failed.Error) };
+            telemetry.Failed(failed.Error);
         }
         catch (ExportLeaseLostException)
         {
@@ -608,9 +632,10 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 return await AfterLostLeaseAsync(running).ConfigureAwait(false);
             }
 
-            if (!run.Deleted && !run.CancelledByOperator && _store.IsShared && _shutdown.IsCancellationRequested)
+            if (!run.Deleted && !run.CancelledByOperator && _store.IsShared && (_shutdown.IsCancellationRequested || task is not null))
             {
-                // Another registry sharing the store finishes it; the engine has already removed this run's files.
+                // Another registry sharing the store finishes it; the engine has already removed this run's files. A range
+                // task stopped with its coordinator is handed back the same way: it fails only with its export.
                 await _store.ReleaseAsync(run.Lease, CancellationToken.None).ConfigureAwait(false);
                 return running.Export;
             }
@@ -639,10 +664,10 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 ExportResultInfo info = final.Export.Result!;
                 LogDone(_logger, final.Export.Id, final.AppId, info.Rows, info.Bytes, info.Chunks.Count, Elapsed(run));
             }
-            else
+            else if (task is null)
             {
                 // The engine skips its clean-up when the store cannot confirm the lease; the export is final and this
-                // run's now, so nothing of it may stay visible.
+                // run's now, so nothing of it may stay visible. (A failed range task's chunks go with its export.)
                 try
                 {
                     await _sinks.Create(final.Export.Id).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
@@ -664,7 +689,11 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 }
             }
 
-            Notify(final);
+            if (task is null)
+            {
+                Notify(final);
+            }
+
             return final.Export;
         }
 
@@ -771,6 +800,18 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     // now and are left alone.
     private async Task<ExportObject> AfterLostLeaseAsync(ExportJob running)
     {
+        if (running.RangeTask is { } task)
+        {
+            // A range task's files are its export's: they go only when that export is gone or failed.
+            ExportJob? export = await _store.GetAsync(running.AppId, task.ParentId, CancellationToken.None).ConfigureAwait(false);
+            if (export is null || export.Export.Status == ExportStatus.Error)
+            {
+                await _sinks.Create(task.ParentId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return running.Export;
+        }
+
         ExportJob? now = await _store.GetAsync(running.AppId, running.Export.Id, CancellationToken.None).ConfigureAwait(false);
         if (now is null || now.Export.Status == ExportStatus.Error)
         {
@@ -828,6 +869,10 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     [LoggerMessage(EventId = 8, EventName = "ExportResumedAfterChunks", Level = LogLevel.Information,
         Message = "Export {ExportId} of {AppId} goes on after {Chunks} committed chunks ({Rows} rows), kept as stored")]
     private static partial void LogResumedAfter(ILogger logger, string exportId, string appId, int chunks, long rows);
+
+    [LoggerMessage(EventId = 9, EventName = "ExportSplit", Level = LogLevel.Information,
+        Message = "Export {ExportId} of {AppId} split into {Tasks} range tasks any instance may run")]
+    private static partial void LogSplit(ILogger logger, string exportId, string appId, int tasks);
 
     [LoggerMessage(EventId = 5, EventName = "ExportDone", Level = LogLevel.Information,
         Message = "Export {ExportId} of {AppId} DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunks, {DurationMs} ms")]

@@ -69,6 +69,15 @@ public sealed record ExportRegistryOptions
     /// </summary>
     public bool? RowsAsOfFirstStart { get; init; }
 
+    /// <summary>
+    /// Into how many <c>created_at</c> range tasks an export is split, so that every registry sharing the store works on
+    /// it (docs/scale.md); default 1, no split. Only with a store that runs range tasks (PostgreSQL) and a source that can
+    /// split (the PostgreSQL ledger); fewer when the export's rows have fewer distinct instants. Chunk boundaries then
+    /// fall at task boundaries too, and chunks are named <c>part-00003-00001.csv</c>; the whole export's bytes are
+    /// unchanged.
+    /// </summary>
+    public int RangeTasks { get; init; } = 1;
+
     /// <summary>The defaults.</summary>
     public static ExportRegistryOptions Default { get; } = new();
 
@@ -96,6 +105,10 @@ public sealed record ExportRegistryOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero, nameof(PollInterval));
+        if (RangeTasks is < 1 or > ChunkNames.MaxRangeTasks)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RangeTasks), RangeTasks, $"RangeTasks must be between 1 and {ChunkNames.MaxRangeTasks}");
+        }
         if (WorkerName is not null && (WorkerName.Length == 0 || WorkerName.Length > 200))
         {
             throw new ArgumentException("WorkerName must be 1 to 200 characters when given", nameof(WorkerName));

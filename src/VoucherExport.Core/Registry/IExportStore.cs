@@ -78,4 +78,31 @@ public interface IExportStore
     /// <summary>The chunks recorded as committed for the export, in order (empty when none, or when the store keeps none).</summary>
     ValueTask<IReadOnlyList<ChunkInfo>> GetChunksAsync(string exportId, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<ChunkInfo>>([]);
+
+    /// <summary>
+    /// Whether this store runs range tasks: an export split into <c>created_at</c> ranges, each a hidden job that any
+    /// registry sharing the store may claim (docs/scale.md). The default is false: exports run whole.
+    /// </summary>
+    bool RunsRangeTasks => false;
+
+    /// <summary>
+    /// Stores <paramref name="tasks"/> as the range tasks of the export <paramref name="parent"/> holds, unless it has
+    /// some already; returns the tasks it has afterwards, in order (an export is split once: a second coordinator gets
+    /// the first one's tasks, never a second set). Null when <paramref name="parent"/> no longer holds the export.
+    /// Hidden from <see cref="GetAsync"/> and <see cref="ListAsync"/>; removed with their export.
+    /// </summary>
+    ValueTask<IReadOnlyList<ExportJob>?> TryAddRangeTasksAsync(ExportLease parent, IReadOnlyList<ExportJob> tasks, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} runs no range tasks");
+
+    /// <summary>The range tasks of export <paramref name="parentId"/>, in task order, as stored now (empty: not split).</summary>
+    ValueTask<IReadOnlyList<ExportJob>> GetRangeTasksAsync(string parentId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<ExportJob>>([]);
+
+    /// <summary>
+    /// Claims one range task of export <paramref name="parentId"/> that may run (as <see cref="TryClaimAsync"/> does for any
+    /// job): the coordinator of a split export works its own tasks too, so it finishes even alone. Null when none.
+    /// </summary>
+    ValueTask<ExportClaim?> TryClaimRangeTaskAsync(
+        string parentId, string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<ExportClaim?>(null);
 }

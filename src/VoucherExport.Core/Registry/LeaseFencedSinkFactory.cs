@@ -61,6 +61,16 @@ internal sealed class LeaseFencedSinkFactory(IChunkSinkFactory inner, Func<Cance
             await inner.DeleteUncommittedAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        public async ValueTask DeleteUncommittedAsync(string namePrefix, CancellationToken cancellationToken)
+        {
+            if (!await stillHeld(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ExportLeaseLostException();
+            }
+
+            await inner.DeleteUncommittedAsync(namePrefix, cancellationToken).ConfigureAwait(false);
+        }
+
         public string? GetUrl(string name) => inner.GetUrl(name);
     }
 }

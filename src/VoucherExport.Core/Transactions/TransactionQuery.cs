@@ -21,16 +21,28 @@ public sealed record TransactionQuery(FilterSet? Filters, ExportOrder Order, Dat
     /// </summary>
     public TransactionKey? After { get; init; }
 
-    /// <summary>Whether a row is inside <see cref="AsOf"/> and after <see cref="After"/>.</summary>
+    /// <summary>
+    /// A range task's first instant: only rows with <c>created_at</c> at or after it are wanted (null: no bound). Sources
+    /// that seek say so with <see cref="SourcePushdown.RangeApplied"/>, as for <see cref="After"/>.
+    /// </summary>
+    public DateTimeOffset? CreatedFrom { get; init; }
+
+    /// <summary>A range task's end: only rows with <c>created_at</c> before it are wanted (null: no bound).</summary>
+    public DateTimeOffset? CreatedBefore { get; init; }
+
+    /// <summary>Whether a row is inside <see cref="AsOf"/>, <see cref="CreatedFrom"/> and <see cref="CreatedBefore"/>, and after <see cref="After"/>.</summary>
     public bool InRange(VoucherTransaction row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return (AsOf is not { } asOf || row.CreatedAt.UtcTicks <= asOf.UtcTicks)
+        long at = row.CreatedAt.UtcTicks;
+        return (AsOf is not { } asOf || at <= asOf.UtcTicks)
+            && (CreatedFrom is not { } from || at >= from.UtcTicks)
+            && (CreatedBefore is not { } before || at < before.UtcTicks)
             && (After is not { } after || after.IsBefore(row, Order));
     }
 
-    /// <summary>Whether <see cref="AsOf"/> or <see cref="After"/> narrows the rows.</summary>
-    public bool HasRange => AsOf is not null || After is not null;
+    /// <summary>Whether <see cref="AsOf"/>, <see cref="After"/>, <see cref="CreatedFrom"/> or <see cref="CreatedBefore"/> narrows the rows.</summary>
+    public bool HasRange => AsOf is not null || After is not null || CreatedFrom is not null || CreatedBefore is not null;
 
     /// <summary>Where a source that skips malformed rows counts them; one per export run, read into the result at the end.</summary>
     public SkippedRowCounter SkippedRows { get; init; } = new();

@@ -30,6 +30,12 @@ internal static class LedgerQuery
             sql.Append(" AND t.created_at <= $").Append(parameters.Count);
         }
 
+        if (query.CreatedFrom is not null || query.CreatedBefore is not null)
+        {
+            // One range task of a split export.
+            AppendRange(sql, parameters, query.CreatedFrom?.UtcDateTime, query.CreatedBefore?.UtcDateTime);
+        }
+
         if (query.After is { } after)
         {
             // A resumed attempt: a keyset seek past the last committed row, served by the (created_at, id) index.

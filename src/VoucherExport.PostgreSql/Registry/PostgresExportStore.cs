@@ -21,10 +21,14 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
 {
     private const string Columns =
         "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks, "
-        + "e.chunk_compression, e.chunk_compression_level, e.progress_phase, e.progress_phase_done, e.progress_phase_total, e.progress_phase_unit";
+        + "e.chunk_compression, e.chunk_compression_level, e.progress_phase, e.progress_phase_done, e.progress_phase_total, e.progress_phase_unit, "
+        + "e.range_task";
 
     // Queries that read more than a job add their columns after these.
-    private const int ColumnCount = 15;
+    private const int ColumnCount = 16;
+
+    // Applications see only the exports they created, never the range tasks of one.
+    private const string Visible = "e.parent_id IS NULL";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresExportStoreOptions _options;
@@ -85,7 +89,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
     public async ValueTask<ExportJob?> GetAsync(string appId, string exportId, CancellationToken cancellationToken)
     {
         List<ExportJob> found = await QueryJobsAsync(
-            $"SELECT {Columns} FROM {_table} AS e WHERE e.id = $1 AND e.app_id = $2", cancellationToken,
+            $"SELECT {Columns} FROM {_table} AS e WHERE e.id = $1 AND e.app_id = $2 AND {Visible}", cancellationToken,
             Text(exportId), Text(appId)).ConfigureAwait(false);
         return found.Count == 0 ? null : found[0];
     }
@@ -106,10 +110,10 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         };
         long offset = (long)(page - 1) * limit;
         List<ExportJob> jobs = await QueryJobsAsync(
-            $"SELECT {Columns} FROM {_table} AS e WHERE e.app_id = $1 ORDER BY {orderBy} LIMIT $2 OFFSET $3", cancellationToken,
+            $"SELECT {Columns} FROM {_table} AS e WHERE e.app_id = $1 AND {Visible} ORDER BY {orderBy} LIMIT $2 OFFSET $3", cancellationToken,
             Text(appId), Int64(limit), Int64(offset)).ConfigureAwait(false);
         long total = await ScalarAsync<long>(
-            $"SELECT count(*) FROM {_table} AS e WHERE e.app_id = $1", cancellationToken, Text(appId)).ConfigureAwait(false);
+            $"SELECT count(*) FROM {_table} AS e WHERE e.app_id = $1 AND {Visible}", cancellationToken, Text(appId)).ConfigureAwait(false);
         return new ExportPage([.. jobs.Select(j => j.Export)], checked((int)total));
     }
 
@@ -123,7 +127,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         }
 
         int rows = await ExecuteAsync(
-            $"UPDATE {_table} AS e SET {WriteSet("$3")} WHERE e.id = $1 AND e.status = $2",
+            $"UPDATE {_table} AS e SET {WriteSet("$3")} WHERE e.id = $1 AND e.status = $2 AND {Visible}",
             cancellationToken,
             [Text(updated.Export.Id), Text(ExportStateMachine.Name(expected)), .. WriteValues(updated.Export)]).ConfigureAwait(false);
         return rows == 1;
@@ -133,14 +137,27 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
     public async ValueTask<bool> RemoveAsync(string appId, string exportId, CancellationToken cancellationToken)
     {
         int rows = await ExecuteAsync(
-            $"DELETE FROM {_table} AS e WHERE e.id = $1 AND e.app_id = $2", cancellationToken, Text(exportId), Text(appId))
+            $"DELETE FROM {_table} AS e WHERE e.id = $1 AND e.app_id = $2 AND {Visible}", cancellationToken, Text(exportId), Text(appId))
             .ConfigureAwait(false);
         return rows == 1;
     }
 
     /// <inheritdoc />
-    public async ValueTask<ExportClaim?> TryClaimAsync(
-        string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    /// <remarks>A range task is claimed only while its export runs; in creation order, a split export's tasks come before later exports.</remarks>
+    public ValueTask<ExportClaim?> TryClaimAsync(
+        string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        ClaimAsync(parentId: null, owner, now, leaseDuration, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<ExportClaim?> TryClaimRangeTaskAsync(
+        string parentId, string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(parentId);
+        return ClaimAsync(parentId, owner, now, leaseDuration, cancellationToken);
+    }
+
+    private async ValueTask<ExportClaim?> ClaimAsync(
+        string? parentId, string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         DateTimeOffset expires = now + leaseDuration;
@@ -153,7 +170,8 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
             + "started_at = COALESCE(e.started_at, clock.now), progress_rows = 0, progress_bytes = 0, progress_chunks = 0, "
             + "progress_phase = 0, progress_phase_done = 0, progress_phase_total = 0, progress_phase_unit = 0, updated_at = clock.now "
             + $"FROM clock, (SELECT c.id FROM {_table} AS c, clock "
-            + "WHERE c.status = 'SCHEDULED' OR (c.status = 'IN_PROGRESS' AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= clock.now)) "
+            + "WHERE (c.status = 'SCHEDULED' OR (c.status = 'IN_PROGRESS' AND (c.lease_expires_at IS NULL OR c.lease_expires_at <= clock.now))) "
+            + $"AND {ParentRunning("c")} AND ($4::text IS NULL OR c.parent_id = $4) "
             + "ORDER BY c.created_at, c.seq LIMIT 1 FOR UPDATE OF c SKIP LOCKED) AS next "
             + $"WHERE e.id = next.id RETURNING {Columns}, e.attempts, e.started_at, e.lease_expires_at";
 
@@ -166,6 +184,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
                 command.Parameters.Add(Text(owner));
                 command.Parameters.Add(Instant(now));
                 command.Parameters.Add(Interval(leaseDuration));
+                command.Parameters.Add(OptionalText(parentId));
                 NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
@@ -199,7 +218,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         int rows = await ExecuteAsync(
             $"UPDATE {_table} AS e SET lease_expires_at = {at} + $4, progress_rows = $5, progress_bytes = $6, progress_chunks = $7, "
             + $"updated_at = {at}, progress_phase = $9, progress_phase_done = $10, progress_phase_total = $11, progress_phase_unit = $12 "
-            + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 AND $8 IS NOT NULL",
+            + $"WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 AND $8 IS NOT NULL AND {ParentRunning("e")}",
             cancellationToken,
             Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Interval(leaseDuration),
             Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks), Instant(now),
@@ -219,7 +238,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
 
         int rows = await ExecuteAsync(
             $"UPDATE {_table} AS e SET {WriteSet("$4")} "
-            + "WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3",
+            + $"WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 AND {ParentRunning("e")}",
             cancellationToken,
             [Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), .. WriteValues(updated.Export)]).ConfigureAwait(false);
         if (rows == 1)
@@ -253,7 +272,9 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
 
         // The next chunk in order, or nothing: a chunk's index is its place, and two commits of one place cannot both land.
         long index = await LastChunkIndexAsync(lease.ExportId, cancellationToken).ConfigureAwait(false) + 1;
-        if (index > int.MaxValue || (chunk.Name != ChunkInfo.NameFor((int)index) && chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.Gzip)))
+        int task = RangeTaskOf(chunk.Name);
+        if (index > int.MaxValue || (chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.None, task)
+            && chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.Gzip, task)))
         {
             return false;
         }
@@ -264,7 +285,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
             + "last_created_at, last_id, oversize, attempt) "
             + "SELECT e.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3 "
             + $"FROM {_table} AS e WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 "
-            + "ON CONFLICT DO NOTHING",
+            + $"AND {ParentRunning("e")} ON CONFLICT DO NOTHING",
             cancellationToken,
             Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Int32((int)index), Text(chunk.Name), Int64(chunk.Rows),
             Int64(chunk.Bytes), OptionalInt64(chunk.UncompressedBytes), Text(chunk.Sha256), OptionalText(RoundTrip(chunk.FirstCreatedAt)),
@@ -300,6 +321,96 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         }
 
         return chunks;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>True: each range task is a hidden row of the export table (<c>parent_id</c>, <c>range_task</c>).</remarks>
+    public bool RunsRangeTasks => true;
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ExportJob>?> TryAddRangeTasksAsync(
+        ExportLease parent, IReadOnlyList<ExportJob> tasks, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        ArgumentNullException.ThrowIfNull(tasks);
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // The parent's row is locked for the transaction: two coordinators cannot both split it.
+                var held = new NpgsqlCommand(
+                    $"SELECT e.created_at FROM {_table} AS e WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 "
+                    + "AND e.attempts = $3 FOR UPDATE", connection, transaction);
+                await using (held.ConfigureAwait(false))
+                {
+                    held.Parameters.Add(Text(parent.ExportId));
+                    held.Parameters.Add(Text(parent.Owner));
+                    held.Parameters.Add(Int32(parent.Attempt));
+                    if (await held.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not DateTime createdAt)
+                    {
+                        return null;
+                    }
+
+                    var exists = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {_table} AS e WHERE e.parent_id = $1)", connection, transaction);
+                    await using (exists.ConfigureAwait(false))
+                    {
+                        exists.Parameters.Add(Text(parent.ExportId));
+                        if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                        {
+                            foreach (ExportJob task in tasks)
+                            {
+                                await InsertRangeTaskAsync(connection, transaction, parent.ExportId, task, createdAt, cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await NotifyAsync(cancellationToken).ConfigureAwait(false);
+        return await GetRangeTasksAsync(parent.ExportId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ExportJob>> GetRangeTasksAsync(string parentId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(parentId);
+        return await QueryJobsAsync(
+            $"SELECT {Columns} FROM {_table} AS e WHERE e.parent_id = $1 ORDER BY (e.range_task->>'task')::integer", cancellationToken,
+            Text(parentId)).ConfigureAwait(false);
+    }
+
+    private async Task InsertRangeTaskAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string parentId, ExportJob task, DateTime createdAt,
+        CancellationToken cancellationToken)
+    {
+        if (task.RangeTask is not { } range || range.ParentId != parentId)
+        {
+            throw new ArgumentException($"job {task.Export.Id} is not a range task of export {parentId}", nameof(task));
+        }
+
+        var insert = new NpgsqlCommand(
+            $"INSERT INTO {_table} (id, app_id, status, created_at, export, csv, max_chunk_bytes, max_chunk_rows, updated_at, "
+            + "chunk_compression, chunk_compression_level, parent_id, range_task) "
+            + "VALUES ($1, $2, 'SCHEDULED', $3, $4, $5, $6, $7, clock_timestamp(), $8, $9, $10, $11)", connection, transaction);
+        await using (insert.ConfigureAwait(false))
+        {
+            // The export's created_at, so that in claim order its tasks come before every later export.
+            NpgsqlParameter[] values =
+            [
+                Text(task.Export.Id), Text(task.AppId), new NpgsqlParameter<DateTime> { TypedValue = createdAt, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                Json(ExportJson.ToUtf8(task.Export, indented: false)), JsonText(CsvFormatJson.Write(task.Csv)),
+                Int64(task.Chunks.MaxChunkBytes), OptionalInt64(task.Chunks.MaxChunkRows),
+                Text(task.Chunks.Compression == ChunkCompression.Gzip ? "gzip" : "none"), Int32(task.Chunks.CompressionLevel),
+                Text(parentId), JsonText(RangeTaskJson.Write(range)),
+            ];
+            insert.Parameters.AddRange(values);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -369,7 +480,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         {
             var command = new NpgsqlCommand(
                 $"SELECT {Columns}, e.lease_owner, e.lease_expires_at, e.attempts, e.started_at, e.updated_at FROM {_table} AS e "
-                + "WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) ORDER BY e.created_at DESC, e.seq DESC LIMIT $2", connection);
+                + $"WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND {Visible} ORDER BY e.created_at DESC, e.seq DESC LIMIT $2", connection);
             await using (command.ConfigureAwait(false))
             {
                 command.Parameters.Add(TextArray(appIds));
@@ -404,7 +515,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         string sql =
             "SELECT e.status, CASE WHEN e.status = 'IN_PROGRESS' AND e.lease_expires_at > $2 THEN e.lease_owner END AS owner, "
             + "count(*), min(e.created_at), min(COALESCE(e.lease_expires_at, e.updated_at)), max(e.updated_at) "
-            + $"FROM {_table} AS e WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND e.status IN ('SCHEDULED', 'IN_PROGRESS') "
+            + $"FROM {_table} AS e WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND {Visible} AND e.status IN ('SCHEDULED', 'IN_PROGRESS') "
             + "GROUP BY 1, 2";
         int scheduled = 0, expired = 0;
         DateTimeOffset? oldestScheduled = null, oldestExpired = null;
@@ -443,7 +554,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
             }
 
             var last = new NpgsqlCommand(
-                $"SELECT max(e.updated_at) FROM {_table} AS e WHERE ($1::text[] IS NULL OR e.app_id = ANY($1))", connection);
+                $"SELECT max(e.updated_at) FROM {_table} AS e WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND {Visible}", connection);
             await using (last.ConfigureAwait(false))
             {
                 last.Parameters.Add(TextArray(appIds));
@@ -508,8 +619,22 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
                 }
                 : export.Progress,
         };
-        return new ExportJob(appId, export, csv, chunks);
+        return new ExportJob(appId, export, csv, chunks)
+        {
+            RangeTask = reader.IsDBNull(15) ? null : RangeTaskJson.Read(reader.GetFieldValue<byte[]>(15)),
+        };
     }
+
+    // A range task may run, commit and finish only while its export runs: a cancelled, failed or deleted export stops them.
+    private string ParentRunning(string alias) =>
+        $"({alias}.parent_id IS NULL OR EXISTS (SELECT 1 FROM {_table} AS p WHERE p.id = {alias}.parent_id AND p.status = 'IN_PROGRESS'))";
+
+    // The range task a chunk name belongs to: part-00003-00001.csv is task 3's; part-00001.csv is the export's own (0).
+    private static int RangeTaskOf(string name) =>
+        name.Length > 11 && name.StartsWith("part-", StringComparison.Ordinal) && name[10] == '-'
+        && int.TryParse(name.AsSpan(5, 5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int task)
+            ? task
+            : 0;
 
     private async Task<List<ExportJob>> QueryJobsAsync(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {

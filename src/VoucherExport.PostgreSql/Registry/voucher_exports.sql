@@ -71,3 +71,11 @@ CREATE TABLE IF NOT EXISTS {schema}."{name}_chunks" (
     CONSTRAINT {name}_chunks_pkey PRIMARY KEY (export_id, chunk_index),
     CONSTRAINT {name}_chunks_export_fkey FOREIGN KEY (export_id) REFERENCES {schema}.{table} (id) ON DELETE CASCADE
 );
+
+-- Range tasks (issue 12): an export split into created_at ranges keeps each range as a hidden row of this table, claimed,
+-- leased and fenced like an export, and removed with its export. range_task holds the range, the task's place and the
+-- export's first start (ExportRangeTask). Applications never see these rows.
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS parent_id text COLLATE "C"
+    REFERENCES {schema}.{table} (id) ON DELETE CASCADE;
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS range_task jsonb;
+CREATE INDEX IF NOT EXISTS {name}_parent ON {schema}.{table} (parent_id) WHERE parent_id IS NOT NULL;

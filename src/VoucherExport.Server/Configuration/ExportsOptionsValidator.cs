@@ -63,6 +63,11 @@ internal sealed class ExportsOptionsValidator(
             failures.Add("Exports:RetryMaxDelay", $"must be at least Exports:RetryDelay ({options.RetryDelay:c}), not {options.RetryMaxDelay:c}");
         }
 
+        if (options.RangeTasks is < 1 or > 99_999)
+        {
+            failures.Add("Exports:RangeTasks", $"must be between 1 and 99999, not {options.RangeTasks}");
+        }
+
         if (options.Parallelism is < 1 or > ChunkedCsvWriter.MaxParallelism)
         {
             failures.Add("Exports:Parallelism", $"must be between 1 and {ChunkedCsvWriter.MaxParallelism}, not {options.Parallelism}");
