@@ -36,6 +36,9 @@ internal sealed class HookedChunkSinkFactory(IChunkSinkFactory inner, Func<HookP
 
         public ValueTask DeleteUncommittedAsync(CancellationToken cancellationToken) => inner.DeleteUncommittedAsync(cancellationToken);
 
+        public ValueTask DeleteUncommittedAsync(string namePrefix, CancellationToken cancellationToken) =>
+            inner.DeleteUncommittedAsync(namePrefix, cancellationToken);
+
         public string? GetUrl(string name) => inner.GetUrl(name);
     }
 

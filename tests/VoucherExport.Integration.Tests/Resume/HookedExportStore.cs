@@ -63,6 +63,18 @@ internal sealed class HookedExportStore(IExportStore inner, Func<HookPoint, Chun
         return recorded;
     }
 
+    public bool RunsRangeTasks => inner.RunsRangeTasks;
+
+    public ValueTask<IReadOnlyList<ExportJob>?> TryAddRangeTasksAsync(ExportLease parent, IReadOnlyList<ExportJob> tasks, CancellationToken cancellationToken) =>
+        inner.TryAddRangeTasksAsync(parent, tasks, cancellationToken);
+
+    public ValueTask<IReadOnlyList<ExportJob>> GetRangeTasksAsync(string parentId, CancellationToken cancellationToken) =>
+        inner.GetRangeTasksAsync(parentId, cancellationToken);
+
+    public ValueTask<ExportClaim?> TryClaimRangeTaskAsync(
+        string parentId, string owner, DateTimeOffset now, TimeSpan leaseDuration, CancellationToken cancellationToken) =>
+        inner.TryClaimRangeTaskAsync(parentId, owner, now, leaseDuration, cancellationToken);
+
     public ValueTask<IReadOnlyList<ChunkInfo>> GetChunksAsync(string exportId, CancellationToken cancellationToken) =>
         inner.GetChunksAsync(exportId, cancellationToken);
 
