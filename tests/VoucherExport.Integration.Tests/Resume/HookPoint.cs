@@ -24,11 +24,17 @@ internal enum HookPoint
     /// <summary>Right after the registry recorded the chunk (the record is written).</summary>
     AfterRecord,
 
+    /// <summary>After the store refused to record a chunk (the lease no longer holds, or the chunk is not the next).</summary>
+    RecordRefused,
+
     /// <summary>Before the registry's final write (<c>TryFinishAsync</c>).</summary>
     BeforeFinish,
 
     /// <summary>After the registry's final write succeeded.</summary>
     AfterFinish,
+
+    /// <summary>After the store refused the registry's final write (the lease no longer holds).</summary>
+    FinishRefused,
 
     /// <summary>Before a lease renewal reaches the store.</summary>
     BeforeRenew,

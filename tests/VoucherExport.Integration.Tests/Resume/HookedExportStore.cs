@@ -42,10 +42,7 @@ internal sealed class HookedExportStore(IExportStore inner, Func<HookPoint, Chun
     {
         await hook(HookPoint.BeforeFinish, null);
         bool finished = await inner.TryFinishAsync(updated, lease, cancellationToken);
-        if (finished)
-        {
-            await hook(HookPoint.AfterFinish, null);
-        }
+        await hook(finished ? HookPoint.AfterFinish : HookPoint.FinishRefused, null);
 
         return finished;
     }
@@ -55,10 +52,7 @@ internal sealed class HookedExportStore(IExportStore inner, Func<HookPoint, Chun
     public async ValueTask<bool> TryCommitChunkAsync(ExportLease lease, ChunkInfo chunk, CancellationToken cancellationToken)
     {
         bool recorded = await inner.TryCommitChunkAsync(lease, chunk, cancellationToken);
-        if (recorded)
-        {
-            await hook(HookPoint.AfterRecord, chunk);
-        }
+        await hook(recorded ? HookPoint.AfterRecord : HookPoint.RecordRefused, chunk);
 
         return recorded;
     }

@@ -14,7 +14,8 @@ namespace VoucherExport.Integration.Tests.Resume;
 /// <summary>
 /// Fencing on the real parts: worker A (a registry on PostgreSQL writing to Ceph S3) freezes in the middle of an export —
 /// its writer and its lease renewals stop — past its lease; registry B takes the export over and finishes it; then A
-/// wakes. A may not publish, overwrite or delete anything of B's, nor leave an upload open.
+/// wakes: its writer goes on first, its renewals only once the store refused A's next record or final write. A may not
+/// publish, overwrite or delete anything of B's, nor leave an upload open.
 /// </summary>
 public class StaleWorkerS3Tests
 {
@@ -75,13 +76,20 @@ public class StaleWorkerS3Tests
 
             // A frozen process: once paused, its writer and its lease renewals wait until it wakes.
             var wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var wakeRenewals = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var frozen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var refusedOrPublished = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             bool manifestByA = false;
-            var storeA = new HookedExportStore(new PostgresExportStore(db.DataSource, db.Exports), async (point, _) =>
+            var storeA = new HookedExportStore(new PostgresExportStore(db.DataSource, db.Exports), async (point, chunk) =>
             {
                 if (point == HookPoint.BeforeRenew && frozen.Task.IsCompleted)
                 {
-                    await wake.Task;
+                    await wakeRenewals.Task;
+                }
+
+                if (point is HookPoint.RecordRefused or HookPoint.FinishRefused)
+                {
+                    refusedOrPublished.TrySetResult($"{point} {chunk?.Name}");
                 }
             });
             var sinksA = new HookedChunkSinkFactory(s3A, async (point, name, bytes) =>
@@ -94,6 +102,7 @@ public class StaleWorkerS3Tests
                 if (point == HookPoint.AfterManifest)
                 {
                     manifestByA = true;
+                    refusedOrPublished.TrySetResult("manifest stored");
                 }
             });
             PausingSource? pausing = pauseAfterBatches is { } batches ? new PausingSource(ledger, batches) : null;
@@ -130,11 +139,15 @@ public class StaleWorkerS3Tests
                 Dictionary<string, StoredObjects.Version> byB = await StoredObjects.VersionsAsync(bucket, prefix);
                 Assert.Empty(await bucket.OpenUploadsAsync(prefix));
 
-                // A wakes up and runs on until it finds out.
+                // A wakes up and runs on: its writer first, its renewals (which would tell it the lease is gone) only once the
+                // store refused what A did next, so A really tries to write after B finished.
                 wake.TrySetResult();
                 pausing?.Release();
+                string next = await refusedOrPublished.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                wakeRenewals.TrySetResult();
                 await a.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(60));
                 Assert.False(manifestByA, "the stale worker stored a manifest");
+                Assert.Contains("Refused", next, StringComparison.Ordinal);
                 await a.DisposeAsync();
 
                 // Nothing of B's changed, nothing was added or left open, and the export is B's.
@@ -161,6 +174,7 @@ public class StaleWorkerS3Tests
             finally
             {
                 wake.TrySetResult();
+                wakeRenewals.TrySetResult();
                 pausing?.Release();
                 await a.DisposeAsync();
             }
