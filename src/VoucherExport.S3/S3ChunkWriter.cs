@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Amazon.S3.Model;
 using VoucherExport.Chunks;
 
@@ -79,12 +78,7 @@ internal sealed class S3ChunkWriter : IChunkWriter
     }
 
     /// <inheritdoc />
-    /// <remarks>
-    /// A name already stored with exactly these bytes (its ETag, S3's MD5 of them, matches) counts as committed and is
-    /// left as stored: a resumed export writes again a chunk that an earlier attempt stored but did not record, and the
-    /// object must not change (docs/s3.md).
-    /// </remarks>
-    /// <exception cref="IOException">The chunk's name is already committed with other bytes; the stored chunk is left as it was.</exception>
+    /// <exception cref="IOException">The chunk's name is already committed; the stored chunk is left as it was.</exception>
     public async ValueTask CommitAsync(CancellationToken cancellationToken)
     {
         ThrowIfClosed();
@@ -267,9 +261,9 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
         catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
         {
-            // Stored already: the same bytes (an earlier attempt's commit that was never recorded) are this commit, done.
-            string etag = Quoted(Md5(_buffer.AsSpan(0, _filled)));
-            if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) != etag)
+            // Stored already (an earlier attempt committed it but died before recording it, or a stale writer of the
+            // same rows): the same bytes are kept as they are, anything else is refused.
+            if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) != SinglePutETag(_buffer.AsSpan(0, _filled)))
             {
                 throw AlreadyCommitted(e);
             }
@@ -280,68 +274,30 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
     }
 
-    /// <summary>The ETag of the object stored under this chunk's key, or null when there is none.</summary>
-    private async Task<string?> StoredETagAsync(CancellationToken cancellationToken)
+    private async Task CompleteAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return (await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false)).ETag;
+            // Ceph Pacific ignores If-None-Match on completion (AWS honours it), so look first. Two writers of one name
+            // racing within this window is the one case left; one export never writes a chunk twice at once.
+            GetObjectMetadataResponse stored = await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false);
+            if (stored.ETag == MultipartETag(_uploaded))
+            {
+                // The same parts are stored already (an attempt that died before recording the chunk): kept as they
+                // are, not written again; this upload goes.
+                await AbortAsync().ConfigureAwait(false);
+                return;
+            }
+
+            throw AlreadyCommitted(null);
         }
         catch (Exception e) when (S3Errors.IsNotFound(e))
         {
-            return null;
+            // Free, as it should be.
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
             throw S3Errors.Wrap("HEAD", Bucket, _key, e);
-        }
-    }
-
-    /// <summary>
-    /// The ETag S3 gives the object this upload completes: the MD5 of its parts' MD5s (each part's ETag), then "-" and
-    /// the number of parts.
-    /// </summary>
-    private string MultipartETag()
-    {
-        byte[] digests = new byte[_uploaded.Count * 16];
-        for (int i = 0; i < _uploaded.Count; i++)
-        {
-            Convert.FromHexString(_uploaded[i].ETag.Trim('"')).CopyTo(digests, i * 16);
-        }
-
-        return Quoted($"{Md5(digests)}-{_uploaded.Count}");
-    }
-
-    // S3's ETag, not a security check: MD5 is what the store computes.
-#pragma warning disable CA5351
-    private static string Md5(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(MD5.HashData(bytes));
-#pragma warning restore CA5351
-
-    private static string Quoted(string etag) => "\"" + etag + "\"";
-
-    private async Task CompleteAsync(CancellationToken cancellationToken)
-    {
-        // Ceph Pacific ignores If-None-Match on completion (AWS honours it), so look first. Two writers of one name
-        // racing within this window is the one case left; one export never writes a chunk twice at once.
-        if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) is { } stored)
-        {
-            if (stored != MultipartETag())
-            {
-                throw AlreadyCommitted(null);
-            }
-
-            // The same bytes in the same parts (an earlier attempt's commit that was never recorded): this commit is done,
-            // and the stored object stays as it is. Not cancellable: a cut-short abort would leave the upload open.
-            try
-            {
-                await _factory.Client.AbortMultipartUploadAsync(Bucket, _key, _uploadId, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e) when (S3Errors.IsStoreFailure(e))
-            {
-                // The export's next DeleteUncommittedAsync or DeleteAllAsync aborts uploads left open under its prefix.
-            }
-
-            return;
         }
 
         try
@@ -360,11 +316,67 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
         catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
         {
-            throw AlreadyCommitted(e);
+            if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) != MultipartETag(_uploaded))
+            {
+                throw AlreadyCommitted(e);
+            }
+
+            await AbortAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
             throw S3Errors.Wrap("completion of the multipart upload", Bucket, _key, e);
+        }
+    }
+
+    /// <summary>The ETag S3 gives an object stored with one PUT of <paramref name="body"/>: its MD5, quoted.</summary>
+    internal static string SinglePutETag(ReadOnlySpan<byte> body)
+    {
+        // MD5 only because S3 names stored bytes by it; nothing here relies on it for security.
+#pragma warning disable CA5351
+        return $"\"{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(body))}\"";
+#pragma warning restore CA5351
+    }
+
+    /// <summary>
+    /// The ETag S3 gives an object completed from <paramref name="parts"/> (in order): the MD5 of their MD5s, a dash and
+    /// the part count, quoted.
+    /// </summary>
+    internal static string MultipartETag(IReadOnlyList<PartETag> parts)
+    {
+        byte[] digests = new byte[parts.Count * 16];
+        for (int i = 0; i < parts.Count; i++)
+        {
+            Convert.FromHexString(parts[i].ETag.Trim('"')).CopyTo(digests, i * 16);
+        }
+
+#pragma warning disable CA5351
+        return $"\"{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(digests))}-{parts.Count}\"";
+#pragma warning restore CA5351
+    }
+
+    private async Task<string?> StoredETagAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            GetObjectMetadataResponse stored = await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false);
+            return stored.ETag;
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw S3Errors.Wrap("HEAD", Bucket, _key, e);
+        }
+    }
+
+    private async Task AbortAsync()
+    {
+        try
+        {
+            await _factory.Client.AbortMultipartUploadAsync(Bucket, _key, _uploadId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            // Left open: the export's next clean-up lists and aborts it.
         }
     }
 

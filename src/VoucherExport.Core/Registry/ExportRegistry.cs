@@ -610,9 +610,13 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         ExportJob final;
         try
         {
-            ExportResult result = await SplitAsync(claim, request, run, cancellationToken).ConfigureAwait(false) is not null
-                ? await CoordinateAsync(claim, request, sinks, run, cancellationToken).ConfigureAwait(false)
-                : await RunWithRetriesAsync(request, sinks, run, cancellationToken).ConfigureAwait(false);
+            // Split (or found split by an earlier claim), the export's tasks are coordinated; otherwise it runs whole. A
+            // transient fault in either is retried like a fault of the engine.
+            bool? split = null;
+            ExportResult result = await RunWithRetriesAsync(request, sinks, run, cancellationToken, async (attempt, ct) =>
+                (split ??= await SplitAsync(claim, attempt, run, ct).ConfigureAwait(false) is not null)
+                    ? await CoordinateAsync(claim, attempt, sinks, run, ct).ConfigureAwait(false)
+                    : await ExportEngine.RunAsync(attempt, _source, sinks, run, ct).ConfigureAwait(false)).ConfigureAwait(false);
             final = running with { Export = result.Export };
             telemetry.Done(result.Result);
         }
@@ -704,7 +708,8 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
     /// <summary>Runs the export, again from nothing after each transient fault, as <see cref="ExportRegistryOptions.Retry"/> says.</summary>
     private async Task<ExportResult> RunWithRetriesAsync(
-        ExportRequest request, IChunkSinkFactory sinks, ExportRun run, CancellationToken cancellationToken)
+        ExportRequest request, IChunkSinkFactory sinks, ExportRun run, CancellationToken cancellationToken,
+        Func<ExportRequest, CancellationToken, Task<ExportResult>>? attemptRun = null)
     {
         ExportRetryOptions retry = _options.Retry;
         for (int attempt = 1; ; attempt++)
@@ -715,7 +720,9 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 ExportRequest attemptRequest = run.Committed.Count == 0
                     ? request
                     : request with { Resume = new ExportResumePoint([.. run.Committed]) };
-                return await ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken).ConfigureAwait(false);
+                return attemptRun is not null
+                    ? await attemptRun(attemptRequest, cancellationToken).ConfigureAwait(false)
+                    : await ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (attempt < retry.MaxAttempts && !cancellationToken.IsCancellationRequested
                 && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))

@@ -123,45 +123,36 @@ public sealed class S3ChunkSinkTests(S3TestBucket bucket) : IClassFixture<S3Test
         Assert.Empty(await bucket.OpenUploadsAsync(id + "/"));
     }
 
-    /// <summary>
-    /// A resumed export writes again a chunk an earlier attempt stored but never recorded: the same bytes count as
-    /// committed and the stored object is kept (same ETag and LastModified), in one PUT and in several parts.
-    /// </summary>
-    [S3Theory]
-    [InlineData(1000)]
-    [InlineData((11 * MiB) + 5)]
-    public async Task ASecondCommitOfTheSameBytesKeepsTheStoredObjectAndLeavesNoUpload(int length)
+    [S3Fact]
+    public async Task ASecondWriterOfTheSameBytesKeepsTheStoredObjectAsItIs()
     {
+        // The case of a resumed export whose earlier attempt committed a chunk but died before recording it: the chunk's
+        // rows and boundaries are the same, so are its bytes, and the stored object is kept, not written again.
         var factory = SmallParts();
-        string id = NewExportId();
-        var sink = factory.Create(id);
-        byte[] data = RandomBytes(length, seed: length);
-        for (int i = 0; i < 2; i++)
+        foreach (int length in new[] { 300 * 1024, (11 * MiB) + 7 })
         {
-            await using var writer = await sink.CreateChunkAsync(Chunk, default);
-            await WriteUnevenlyAsync(writer, data);
-            await writer.CommitAsync(default);
+            string id = NewExportId();
+            var sink = factory.Create(id);
+            byte[] bytes = RandomBytes(length, seed: length);
+            (string? ETag, DateTime? Modified) stored = default;
+            for (int writer = 0; writer < 2; writer++)
+            {
+                await using var chunk = await sink.CreateChunkAsync(Chunk, default);
+                await WriteUnevenlyAsync(chunk, bytes);
+                await chunk.CommitAsync(default);
+                if (writer == 0)
+                {
+                    var first = await bucket.Client.GetObjectMetadataAsync(bucket.Name, id + "/" + Chunk);
+                    Assert.NotNull(first.ETag);
+                    stored = (first.ETag, first.LastModified);
+                }
+            }
+
+            var after = await bucket.Client.GetObjectMetadataAsync(bucket.Name, id + "/" + Chunk);
+            Assert.Equal(stored, (after.ETag, after.LastModified));
+            Assert.Equal(bytes, await bucket.GetAsync(id + "/" + Chunk));
+            Assert.Empty(await bucket.OpenUploadsAsync(id + "/"));
         }
-
-        var first = await bucket.Client.GetObjectMetadataAsync(bucket.Name, id + "/" + Chunk);
-        await using (var third = await sink.CreateChunkAsync(Chunk, default))
-        {
-            await WriteUnevenlyAsync(third, data);
-            await third.CommitAsync(default);
-        }
-
-        var last = await bucket.Client.GetObjectMetadataAsync(bucket.Name, id + "/" + Chunk);
-        Assert.Equal((first.ETag, first.LastModified), (last.ETag, last.LastModified));
-        Assert.Equal(data, await bucket.GetAsync(id + "/" + Chunk));
-        Assert.Empty(await bucket.OpenUploadsAsync(id + "/"));
-
-        // One byte different is another chunk: refused, the stored one kept.
-        data[^1] ^= 1;
-        await using var other = await sink.CreateChunkAsync(Chunk, default);
-        await WriteUnevenlyAsync(other, data);
-        var e = await Assert.ThrowsAsync<IOException>(() => other.CommitAsync(default).AsTask());
-        Assert.Contains("already committed", e.Message, StringComparison.Ordinal);
-        Assert.Equal(last.ETag, await ETagAsync(id + "/" + Chunk));
     }
 
     [S3Fact]
