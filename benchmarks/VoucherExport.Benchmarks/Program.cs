@@ -5,7 +5,8 @@ using VoucherExport.Benchmarks.Files;
 using VoucherExport.Benchmarks.Scale;
 
 // -- --quick [--rows N] [--rounds N] [--only NAME] [--duckdb-rows N | --no-duckdb]
-//                                     the quick comparison, then the file-to-chunks one against DuckDB; last line the summary
+//                                     the quick comparison, the registry path against RunAsync, then the file-to-chunks
+//                                     one against DuckDB (run first, printed last); last line the summary
 // -- --sources [--rows N]             allocation and CPU time per row of the JSON Lines and CSV sources
 // -- --vs-duckdb N [--repeats R]      the file-to-chunks comparison against DuckDB at 1M and N rows, both orders
 // -- --check [--rows N]               only the byte-for-byte check of every case against the engine

@@ -25,6 +25,9 @@ internal static class QuickRun
     /// <summary>Rounds stop early (after at least three) once the run has taken this long, so a busy machine still finishes in time.</summary>
     private static readonly TimeSpan s_budget = TimeSpan.FromSeconds(95);
 
+    /// <summary>What the registry comparison may add to the budget before it stops after three rounds.</summary>
+    private static readonly TimeSpan s_registryBudget = TimeSpan.FromSeconds(20);
+
     /// <summary>Runs the comparison; <paramref name="only"/> keeps the cases whose name contains it (for profiling one case).</summary>
     /// <remarks>With <paramref name="files"/> (the file comparison against DuckDB, run before), its table is printed and its figures end the last line.</remarks>
     public static int Run(int rows, int rounds, string? only = null, Files.FileComparison.Figures? files = null)
@@ -37,7 +40,7 @@ internal static class QuickRun
         if (only is not null)
         {
             cases = [.. cases.Where(c => c.Name.Contains(only, StringComparison.OrdinalIgnoreCase))];
-            if (cases.Length == 0)
+            if (cases.Length == 0 && !"registry".Contains(only, StringComparison.OrdinalIgnoreCase))
             {
                 Console.Error.WriteLine($"no case name contains \"{only}\"");
                 return 2;
@@ -103,6 +106,16 @@ internal static class QuickRun
                 $"| {c.Name}{note} | {c.Threads} | {median:F3} | {seconds[c].Min():F3}–{seconds[c].Max():F3} | {rows / median:N0} | {reference.Length / median / 1e6:F0} | {Median(cpu[c]):F2} | {allocated[c].Min() / (double)rows:F2} | {median / engineSingle:F2}x |"));
         }
 
+        // The registry path on the same rows (skipped when --only names a case and not it).
+        RegistryComparison.Figures? registry = only is null || "registry".Contains(only, StringComparison.OrdinalIgnoreCase)
+            ? RegistryComparison.MeasureAsync(data, rounds, clock, s_budget + s_registryBudget).GetAwaiter().GetResult()
+            : null;
+        if (registry is not null)
+        {
+            Console.WriteLine();
+            Console.Write(registry.Table);
+        }
+
         var included = cases.Where(c => !excluded.ContainsKey(c)).ToArray();
         double bestSingle = included.Where(c => !c.IsEngine && c.Threads == 1).Select(c => rows / Median(seconds[c])).DefaultIfEmpty(double.NaN).Max();
         double engineParallel = cases.OfType<EngineCase>().Where(c => c.Checksums && c.Threads == cores).Select(c => rows / Median(seconds[c])).DefaultIfEmpty(double.NaN).First();
@@ -124,7 +137,7 @@ internal static class QuickRun
         Console.WriteLine($"# took {clock.Elapsed.TotalSeconds:F0} s");
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"engine_vs_best_single={rows / engineSingle / bestSingle:F2} engine_parallel_vs_csvhelper_parallel={engineParallel / helperParallel:F2} engine_alloc_bytes_per_row={allocPerRow:F2}{(files is null ? "" : " " + files.Summary)}"));
+            $"engine_vs_best_single={rows / engineSingle / bestSingle:F2} engine_parallel_vs_csvhelper_parallel={engineParallel / helperParallel:F2} engine_alloc_bytes_per_row={allocPerRow:F2}{(files is null ? "" : " " + files.Summary)}{(registry is null ? "" : " " + registry.Summary)}"));
         return excluded.Keys.Any(c => c.IsEngine) ? 1 : 0;
     }
 

@@ -42,6 +42,7 @@ internal sealed class ExternalSorter : IAsyncDisposable
     public string? TempFolder => _space.Folder;
 
     /// <summary>Takes <paramref name="row"/> into the current run; false when the run is full (call <see cref="SpillAsync"/>, then add again).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAdd(VoucherTransaction row)
     {
         if (!_memory.TryAdd(row))

@@ -43,6 +43,7 @@ internal sealed class RunMemory
 
     /// <summary>Encodes <paramref name="row"/> into the run, or returns false, taking nothing, when the budget is spent.</summary>
     /// <remarks>An empty run takes any row, so a run always makes progress whatever the budget.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryAdd(VoucherTransaction row)
     {
         long max = RunRecord.MaxLength(row);
@@ -82,6 +83,7 @@ internal sealed class RunMemory
     public void Sort(int sign) => _entries.AsSpan(0, _count).Sort(new EntryOrder(this, sign));
 
     /// <summary>The <paramref name="index"/>th record in index order, length prefix included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlyMemory<byte> Record(int index)
     {
         ref readonly Entry entry = ref _entries[index];
@@ -160,6 +162,7 @@ internal sealed class RunMemory
     /// <summary>created_at then id, as <see cref="TransactionOrder"/>, read from the records themselves.</summary>
     private readonly struct EntryOrder(RunMemory memory, int sign) : IComparer<Entry>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Compare(Entry x, Entry y)
         {
             int c = x.Ticks.CompareTo(y.Ticks);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace VoucherExport.Ordering;
 
 /// <summary>
@@ -19,6 +21,7 @@ internal sealed class RunMerge : IDisposable
 
     /// <summary>The reader holding the next record in order, or null when every run is done.</summary>
     /// <remarks>Its <see cref="RunReader.Current"/> stays valid until this is called again.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<RunReader?> NextAsync(CancellationToken cancellationToken)
     {
         if (!_started)
@@ -67,6 +70,7 @@ internal sealed class RunMerge : IDisposable
     private async ValueTask<RunReader?> RequeueAsync(RunReader top, ValueTask<bool> moved) =>
         Requeue(top, await moved.ConfigureAwait(false));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RunReader? Requeue(RunReader top, bool hasMore)
     {
         if (hasMore)
@@ -80,6 +84,7 @@ internal sealed class RunMerge : IDisposable
     /// <summary>The export's order on the readers' current records; equal keys come from the earlier run first.</summary>
     private sealed class ReaderOrder(int sign) : IComparer<RunReader>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Compare(RunReader? x, RunReader? y)
         {
             int c = x!.Ticks.CompareTo(y!.Ticks);

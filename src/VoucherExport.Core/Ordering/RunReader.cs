@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace VoucherExport.Ordering;
@@ -37,6 +38,7 @@ internal sealed class RunReader : IDisposable
     public ReadOnlyMemory<byte> Current => _buffer.Slice(_start, _length);
 
     /// <summary>Moves to the next record; false at the end of the run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
     {
         _start += _length;
@@ -74,6 +76,7 @@ internal sealed class RunReader : IDisposable
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Take(int length)
     {
         _length = length;

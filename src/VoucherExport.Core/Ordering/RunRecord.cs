@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
@@ -37,6 +38,7 @@ internal static class RunRecord
     private const byte HasBalance = 2;
 
     /// <summary>The most bytes <paramref name="row"/> can take, prefix included; a record is reserved this much before writing.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long MaxLength(VoucherTransaction row)
     {
         long length = PrefixBytes + TicksBytes + OffsetBytes + MaxVarint32 + (2L * (row.Id?.Length ?? 0))
@@ -47,6 +49,7 @@ internal static class RunRecord
     }
 
     /// <summary>Writes <paramref name="row"/> into <paramref name="destination"/> (at least <see cref="MaxLength"/> long); returns the bytes written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Write(VoucherTransaction row, Span<byte> destination)
     {
         Span<byte> body = destination[PrefixBytes..];
@@ -93,6 +96,7 @@ internal static class RunRecord
     public static long Ticks(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[PrefixBytes..]);
 
     /// <summary>The id of a record (prefix included), as the UTF-16 it was.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<char> Id(ReadOnlySpan<byte> record)
     {
         ReadOnlySpan<byte> body = record[(PrefixBytes + IdLengthAt)..];
@@ -101,6 +105,7 @@ internal static class RunRecord
     }
 
     /// <summary>Rebuilds the row from a record (prefix included); <paramref name="strings"/> shares repeated short text.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static VoucherTransaction Read(ReadOnlySpan<byte> record, RunStringCache strings)
     {
         ReadOnlySpan<byte> body = record.Slice(PrefixBytes, BodyLength(record));
@@ -156,6 +161,7 @@ internal static class RunRecord
 
     private static long MaxText(string? text) => text is null ? 1 : MaxVarint32 + (3L * text.Length);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WriteText(Span<byte> destination, string? text)
     {
         if (text is null)
@@ -164,7 +170,16 @@ internal static class RunRecord
             return 1;
         }
 
-        // Transcode after room for the longest header, then slide the bytes next to the real header.
+        // Usually ASCII: its length in bytes is known before writing, so it is narrowed straight into place after the
+        // real header (one vectorized pass, no second copy).
+        int asciiHeader = VarintLength((((uint)text.Length) << 1) + 1);
+        if (System.Text.Ascii.FromUtf16(text, destination[asciiHeader..], out int narrowed) == System.Buffers.OperationStatus.Done)
+        {
+            WriteVarint(destination, (((uint)narrowed) << 1) + 1);
+            return asciiHeader + narrowed;
+        }
+
+        // Otherwise transcode after room for the longest header, then slide the bytes next to the real header.
         Span<byte> room = destination[MaxVarint32..];
         bool utf16 = Utf8.FromUtf16(text, room, out _, out int written, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done;
         if (utf16)
@@ -183,6 +198,7 @@ internal static class RunRecord
         return header + written;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ReadText(ReadOnlySpan<byte> body, ref int at, RunStringCache? strings)
     {
         uint header = (uint)ReadVarint(body[at..], out int read);
@@ -204,6 +220,7 @@ internal static class RunRecord
         return strings is null ? Encoding.UTF8.GetString(bytes) : strings.Get(bytes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WriteVarint(Span<byte> destination, ulong value)
     {
         int i = 0;
@@ -217,6 +234,7 @@ internal static class RunRecord
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong ReadVarint(ReadOnlySpan<byte> source, out int read)
     {
         ulong value = 0;
@@ -234,6 +252,8 @@ internal static class RunRecord
         read = i;
         return value;
     }
+
+    private static int VarintLength(uint value) => value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 
     private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace VoucherExport.Ordering;
@@ -17,6 +18,7 @@ internal sealed class RunStringCache
     private readonly byte[]?[] _keys = new byte[Slots][];
     private readonly string?[] _values = new string[Slots];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string Get(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length > MaxCachedBytes)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace VoucherExport.Ordering;
@@ -31,6 +32,7 @@ internal sealed class RunWriter : IDisposable
     public string Path { get; }
 
     /// <summary>Appends one record (length prefix included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ValueTask WriteAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
     {
         byte[] buffer = _buffer ?? throw new ObjectDisposedException(nameof(RunWriter));

@@ -8,4 +8,10 @@ public enum ProgressUnit
 
     /// <summary>Bytes of the source read (a file).</summary>
     Bytes,
+
+    /// <summary>
+    /// Rows read, of a total the source only estimated (PostgreSQL: the planner's row estimate of the export's query).
+    /// The rows read may fall short of it or pass it; a percent made of it is clamped at 100.
+    /// </summary>
+    EstimatedRows,
 }

@@ -45,6 +45,10 @@ internal sealed partial class PartitionedLedgerReader : IAsyncDisposable
         NpgsqlConnection coordinator = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // The total for progress: the planner's estimate of the whole (unsplit) query.
+            query.ReadProgress.Start(
+                await LedgerEstimate.RowsAsync(coordinator, options, query, pushFilters, cancellationToken).ConfigureAwait(false),
+                ProgressUnit.EstimatedRows);
             DateTime[] bounds = await LedgerPartitions.BoundsAsync(coordinator, options, options.Partitions, cancellationToken)
                 .ConfigureAwait(false);
             NpgsqlTransaction holder = await coordinator.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken)

@@ -7,7 +7,8 @@ namespace VoucherExport.PostgreSql;
 /// <summary>
 /// A ledger in a PostgreSQL table (see <see cref="PostgresLedgerSchema"/>). Every filter of SPEC §2.3 becomes a
 /// parameterized <c>WHERE</c> and the order <c>ORDER BY created_at, id</c>, so the engine neither filters nor sorts;
-/// rows stream from a sequential-access reader in reused batches.
+/// rows stream from a sequential-access reader in reused batches. Progress is counted in rows of the planner's estimate
+/// of that query (<see cref="ProgressUnit.EstimatedRows"/>): an estimate, so the rows read may pass it or end short of it.
 /// </summary>
 public sealed class PostgresTransactionSource : ITransactionSource, ITransactionRangeSplitter
 {
@@ -62,6 +63,9 @@ public sealed class PostgresTransactionSource : ITransactionSource, ITransaction
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            query.ReadProgress.Start(
+                await LedgerEstimate.RowsAsync(connection, _options, query, pushFilters, cancellationToken).ConfigureAwait(false),
+                ProgressUnit.EstimatedRows);
             NpgsqlCommand command = LedgerQuery.Create(_options, query, pushFilters, from: null, to: null);
             LedgerReader reader = await LedgerReader.StartAsync(connection, null, command, cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
@@ -70,6 +74,7 @@ public sealed class PostgresTransactionSource : ITransactionSource, ITransaction
                 while (true)
                 {
                     int count = await reader.FillAsync(batch, cancellationToken).ConfigureAwait(false);
+                    query.ReadProgress.Add(count);
                     if (count > 0)
                     {
                         yield return batch.AsMemory(0, count);
@@ -99,6 +104,7 @@ public sealed class PostgresTransactionSource : ITransactionSource, ITransaction
                     yield break;
                 }
 
+                query.ReadProgress.Add(batch.Length);
                 yield return batch;
             }
         }

@@ -78,6 +78,32 @@ public class RunRecordTests
         Assert.Equal(row.Details.ToArray(), back.Details.ToArray());
     });
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(62)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(8191)]
+    [InlineData(8192)]
+    [InlineData(70_000)]
+    public void AsciiTextTakesOneByteACharAfterTheShortestHeaderAtEveryHeaderLength(int chars)
+    {
+        // ASCII is narrowed straight into place: its header must be the same varint the UTF-8 path writes, whatever its
+        // length (1 byte up to 63 chars, 2 up to 8,191, 3 beyond), and the text one byte a char.
+        string text = new(Enumerable.Range(0, chars).Select(i => (char)('!' + (i % 94))).ToArray());
+        var row = new VoucherTransaction { Id = "t", Type = "x", Reason = text, CreatedAt = DateTimeOffset.UnixEpoch };
+        var noReason = new VoucherTransaction { Id = "t", Type = "x", Reason = null, CreatedAt = DateTimeOffset.UnixEpoch };
+        var withText = new byte[RunRecord.MaxLength(row)];
+        var without = new byte[RunRecord.MaxLength(noReason)];
+        int length = RunRecord.Write(row, withText);
+        int baseline = RunRecord.Write(noReason, without);
+        int header = chars < 64 ? 1 : chars < 8192 ? 2 : 3;
+
+        Assert.Equal(baseline - 1 + header + chars, length);
+        Assert.Equal(text, RunRecord.Read(withText.AsSpan(0, length), new RunStringCache()).Reason);
+    }
+
     [Fact]
     public void RepeatedShortTextIsSharedAndLongTextIsNot()
     {
