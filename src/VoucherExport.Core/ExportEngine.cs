@@ -108,7 +108,7 @@ public static class ExportEngine
             {
                 try
                 {
-                    await sink.WriteManifestAsync(ExportJson.ToUtf8(done), cancellationToken).ConfigureAwait(false);
+                    await PublishManifestAsync(sink, done, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception error) when (ExportStage.Failed(stage, error))
                 {
@@ -127,6 +127,35 @@ public static class ExportEngine
                 // log the caller keeps them for the next attempt, and removes them if it gives the export up.)
                 await sink.DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Stores the manifest of <paramref name="done"/> once. One stored already (an earlier attempt wrote it and ended
+    /// before its final state was recorded, or another attempt of the same export finished first) is kept as it is when it
+    /// lists the same chunks (names and SHA-256); other chunks mean two attempts raced, and the run fails.
+    /// </summary>
+    internal static async Task PublishManifestAsync(IChunkSink sink, ExportObject done, CancellationToken cancellationToken)
+    {
+        if (await sink.TryCreateManifestAsync(ExportJson.ToUtf8(done), cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var stored = new MemoryStream();
+        Stream read = await sink.OpenReadAsync(ManifestName, cancellationToken).ConfigureAwait(false);
+        await using (read.ConfigureAwait(false))
+        {
+            await read.CopyToAsync(stored, cancellationToken).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<ExportChunk>? kept = ExportJson.Read(stored.ToArray()).Result?.Chunks;
+        IReadOnlyList<ExportChunk> ours = done.Result!.Chunks;
+        bool same = kept is not null && kept.Count == ours.Count
+            && kept.Zip(ours).All(p => p.First.Info.Name == p.Second.Info.Name && p.First.Info.Sha256 == p.Second.Info.Sha256);
+        if (!same)
+        {
+            throw new IOException($"{ManifestName} of export {done.Id} is stored already with other chunks; two attempts of the export raced");
         }
     }
 

@@ -36,7 +36,15 @@ internal sealed class S3ChunkSink : IChunkSink
     }
 
     /// <inheritdoc />
-    public async ValueTask WriteManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken)
+    public async ValueTask WriteManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken) =>
+        await PutManifestAsync(manifestJson, replace: true, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    /// <remarks>A conditional <c>PUT</c> (<c>If-None-Match: *</c>): of two writers only the first is stored.</remarks>
+    public ValueTask<bool> TryCreateManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken) =>
+        PutManifestAsync(manifestJson, replace: false, cancellationToken);
+
+    private async ValueTask<bool> PutManifestAsync(ReadOnlyMemory<byte> manifestJson, bool replace, CancellationToken cancellationToken)
     {
         await _factory.EnsureBucketAsync(cancellationToken).ConfigureAwait(false);
         string key = KeyPrefix + ChunkNames.Manifest;
@@ -53,8 +61,14 @@ internal sealed class S3ChunkSink : IChunkSink
                     AutoCloseStream = false,
                     ContentType = "application/json",
                     UseChunkEncoding = false,
+                    IfNoneMatch = replace ? null : "*",
                 },
                 cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (!replace && S3Errors.IsPreconditionFailed(e))
+        {
+            return false;
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {

@@ -25,7 +25,15 @@ internal sealed class FileSystemChunkSink : IChunkSink
     }
 
     /// <inheritdoc />
-    public async ValueTask WriteManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken)
+    public async ValueTask WriteManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken) =>
+        await StoreManifestAsync(manifestJson, replace: true, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    /// <remarks>The staged manifest is renamed without overwrite, so of two writers only the first is stored.</remarks>
+    public ValueTask<bool> TryCreateManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken) =>
+        StoreManifestAsync(manifestJson, replace: false, cancellationToken);
+
+    private async ValueTask<bool> StoreManifestAsync(ReadOnlyMemory<byte> manifestJson, bool replace, CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Directory);
         string temporary = TemporaryPath(ChunkNames.Manifest);
@@ -40,9 +48,18 @@ internal sealed class FileSystemChunkSink : IChunkSink
                 stream.Flush(flushToDisk: true);
             }
 
-            // The manifest is rewritten as the export's state changes, so replacing it is expected; the rename is atomic.
-            File.Move(temporary, FinalPath(ChunkNames.Manifest), overwrite: true);
+            // The rename is atomic either way.
+            try
+            {
+                File.Move(temporary, FinalPath(ChunkNames.Manifest), overwrite: replace);
+            }
+            catch (IOException) when (!replace && File.Exists(FinalPath(ChunkNames.Manifest)))
+            {
+                return false;
+            }
+
             moved = true;
+            return true;
         }
         finally
         {

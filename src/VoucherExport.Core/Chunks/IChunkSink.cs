@@ -9,6 +9,17 @@ public interface IChunkSink
     /// <summary>Stores <c>manifest.json</c> beside the chunks, visible at once when complete.</summary>
     ValueTask WriteManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores <c>manifest.json</c> unless one is stored already; false (and nothing changed) when one is. An export's
+    /// manifest is written once: a stale attempt that wakes after another attempt finished cannot replace it. The default
+    /// cannot tell, and replaces it (<see cref="WriteManifestAsync"/>); a sink that can make the write conditional must.
+    /// </summary>
+    async ValueTask<bool> TryCreateManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken)
+    {
+        await WriteManifestAsync(manifestJson, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Opens a committed chunk (or <c>manifest.json</c>) for reading.</summary>
     ValueTask<Stream> OpenReadAsync(string name, CancellationToken cancellationToken);
 

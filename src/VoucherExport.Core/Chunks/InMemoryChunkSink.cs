@@ -55,6 +55,23 @@ public sealed class InMemoryChunkSink : IChunkSink
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> TryCreateManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (IndexOf(ChunkNames.Manifest) >= 0)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _committed.Add(new(ChunkNames.Manifest, manifestJson.ToArray()));
+        }
+
+        return ValueTask.FromResult(true);
+    }
+
+    /// <inheritdoc />
     public ValueTask<Stream> OpenReadAsync(string name, CancellationToken cancellationToken)
     {
         ChunkNames.ThrowIfNotStored(name, nameof(name));

@@ -145,7 +145,7 @@ public sealed partial class ExportRegistry
 
         IChunkSink sink = sinks.Create(claim.Job.Export.Id);
         ExportObject done = ExportEngine.Finish(claim.Job.Export, sink, chunks, skipped);
-        await sink.WriteManifestAsync(ExportJson.ToUtf8(done), cancellationToken).ConfigureAwait(false);
+        await ExportEngine.PublishManifestAsync(sink, done, cancellationToken).ConfigureAwait(false);
         return new ExportResult(done);
     }
 

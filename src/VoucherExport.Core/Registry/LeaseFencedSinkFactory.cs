@@ -28,6 +28,16 @@ internal sealed class LeaseFencedSinkFactory(IChunkSinkFactory inner, Func<Cance
             await inner.WriteManifestAsync(manifestJson, cancellationToken).ConfigureAwait(false);
         }
 
+        public async ValueTask<bool> TryCreateManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken)
+        {
+            if (!await stillHeld(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ExportLeaseLostException();
+            }
+
+            return await inner.TryCreateManifestAsync(manifestJson, cancellationToken).ConfigureAwait(false);
+        }
+
         public ValueTask<Stream> OpenReadAsync(string name, CancellationToken cancellationToken) =>
             inner.OpenReadAsync(name, cancellationToken);
 

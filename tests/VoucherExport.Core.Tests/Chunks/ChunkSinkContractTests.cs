@@ -80,6 +80,16 @@ public abstract class ChunkSinkContractTests
     }
 
     [Fact]
+    public async Task AManifestCreatedOnceIsNotReplacedByASecondCreate()
+    {
+        // A stale attempt that wakes after the export finished cannot replace the manifest the new attempt stored.
+        var sink = CreateSink();
+        Assert.True(await sink.TryCreateManifestAsync("{\"first\":1}"u8.ToArray(), default));
+        Assert.False(await sink.TryCreateManifestAsync("{\"second\":2}"u8.ToArray(), default));
+        Assert.Equal("{\"first\":1}"u8.ToArray(), await ReadAllAsync(sink, "manifest.json"));
+    }
+
+    [Fact]
     public async Task ACommittedChunkTakesNoMoreWrites()
     {
         var sink = CreateSink();

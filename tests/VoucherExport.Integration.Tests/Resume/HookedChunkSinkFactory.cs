@@ -23,6 +23,19 @@ internal sealed class HookedChunkSinkFactory(IChunkSinkFactory inner, Func<HookP
             return new Writer(owner, name, await inner.CreateChunkAsync(name, cancellationToken));
         }
 
+        public async ValueTask<bool> TryCreateManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken)
+        {
+            await owner.Hook(HookPoint.BeforeManifest, null, manifestJson.Length);
+            bool created = await inner.TryCreateManifestAsync(manifestJson, cancellationToken);
+            if (created)
+            {
+                // Only a manifest this writer stored: one refused because another is there is not "after the manifest".
+                await owner.Hook(HookPoint.AfterManifest, null, manifestJson.Length);
+            }
+
+            return created;
+        }
+
         public async ValueTask WriteManifestAsync(ReadOnlyMemory<byte> manifestJson, CancellationToken cancellationToken)
         {
             await owner.Hook(HookPoint.BeforeManifest, null, manifestJson.Length);

@@ -59,6 +59,17 @@ public class StaleWorkerS3Tests
             expectOpenUpload: true);
     }
 
+    /// <summary>
+    /// A freezes after the lease check of its manifest write and before the write: B finishes the export and stores its
+    /// manifest; A's manifest, written when it wakes, is refused (the manifest is created once) and B's is kept.
+    /// </summary>
+    [PostgresS3Fact]
+    public async Task AWorkerFrozenBetweenItsLeaseCheckAndTheManifestCannotReplaceTheNewAttemptsManifest()
+    {
+        var chunks = new ChunkLimits { MaxChunkBytes = 32 * 1024 };
+        await RunAsync(rows: 3000, chunks, pauseAfterBatches: null, sinkPause: (point, _, _) => point == HookPoint.BeforeManifest, expectOpenUpload: false);
+    }
+
     private static async Task RunAsync(
         int rows, ChunkLimits chunks, int? pauseAfterBatches, Func<HookPoint, string?, long, bool>? sinkPause, bool expectOpenUpload)
     {

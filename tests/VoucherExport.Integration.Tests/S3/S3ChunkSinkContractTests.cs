@@ -36,6 +36,9 @@ public sealed class S3ChunkSinkContractTests(S3TestBucket bucket) : IClassFixtur
     public Task ACommittedChunkWrittenAgainWithTheSameBytesIsKeptAsItIs() => _contract.ACommittedChunkWrittenAgainWithTheSameBytesIsKeptAsItIs();
 
     [S3Fact]
+    public Task AManifestCreatedOnceIsNotReplacedByASecondCreate() => _contract.AManifestCreatedOnceIsNotReplacedByASecondCreate();
+
+    [S3Fact]
     public Task ACommittedChunkTakesNoMoreWrites() => _contract.ACommittedChunkTakesNoMoreWrites();
 
     [S3Fact]
