@@ -39,6 +39,9 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     private readonly CancellationTokenSource _notificationsStop = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeSpan _poll;
+    private readonly TransientRetry _runRetry;
+    private readonly TransientRetry _cleanupRetry;
+    private readonly TransientRetry _finalRetry;
     private readonly Task _feed = Task.CompletedTask;
     private int _disposed;
 
@@ -61,6 +64,9 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         _options = (options ?? ExportRegistryOptions.Default).Validate();
         _vouchers = vouchers ?? InMemoryVoucherDirectory.Empty;
         _time = time ?? TimeProvider.System;
+        _runRetry = TransientRetry.ForRuns(_options.Retry, _time);
+        _cleanupRetry = TransientRetry.ForCleanup(_options.Retry, _time);
+        _finalRetry = TransientRetry.ForFinalState(_options.Retry, _time);
         // host:pid:random, so a lease owner in the registry says which machine and process runs an export (an operator
         // looking at a stuck export, a test killing one instance), and two registries in one process still differ.
         _workerName = _options.WorkerName
@@ -419,30 +425,30 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         if (!_store.IsShared)
         {
             // Nobody else can ever run what this process's store holds: end it in ERROR rather than leave it SCHEDULED.
-            // A store that fails here gets a few more tries, then is left as it is: shutting down must not throw.
-            int faults = 0;
-            while (true)
+            // A store that fails here gets a few more tries, then is left as it is: shutting down must not throw. A try
+            // that fails goes on claiming where the one before stopped, so the faults are counted over all of them.
+            TransientRetry retry = TransientRetry.ForShutdown(_options.Retry);
+            try
             {
-                try
-                {
-                    if (await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, CancellationToken.None)
-                        .ConfigureAwait(false) is not { } left)
+                await retry.RunAsync(
+                    async _ =>
                     {
-                        break;
-                    }
-
-                    var failed = left.Job with { Export = Failed(left.Job.Export, ShutdownError) };
-                    await _store.TryFinishAsync(failed, left.Lease, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException && ++faults < _options.Retry.MaxAttempts + 2)
-                {
-                    LogShutdownStoreFailed(_logger, ex, faults);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    LogShutdownStoreFailed(_logger, ex, faults);
-                    break;
-                }
+                        while (await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, CancellationToken.None)
+                            .ConfigureAwait(false) is { } left)
+                        {
+                            var failed = left.Job with { Export = Failed(left.Job.Export, ShutdownError) };
+                            await _store.TryFinishAsync(failed, left.Lease, CancellationToken.None).ConfigureAwait(false);
+                        }
+                    },
+                    (ex, fault, _) =>
+                    {
+                        LogShutdownStoreFailed(_logger, ex, fault);
+                        return Task.CompletedTask;
+                    }).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogShutdownStoreFailed(_logger, ex, retry.MaxAttempts);
             }
 
             Pulse();
@@ -706,23 +712,19 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     private async Task<ExportResult> RunWithRetriesAsync(
         ExportRequest request, IChunkSinkFactory sinks, ExportRun run, CancellationToken cancellationToken)
     {
-        ExportRetryOptions retry = _options.Retry;
-        for (int attempt = 1; ; attempt++)
-        {
-            run.Attempts = attempt;
-            try
+        return await _runRetry.RunAsync(
+            attempt =>
             {
+                run.Attempts = attempt;
                 ExportRequest attemptRequest = run.Committed.Count == 0
                     ? request
                     : request with { Resume = new ExportResumePoint([.. run.Committed]) };
-                return await ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < retry.MaxAttempts && !cancellationToken.IsCancellationRequested
-                && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
+                return ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken);
+            },
+            async (ex, attempt, delay) =>
             {
-                TimeSpan delay = retry.DelayAfter(attempt);
                 ExportProgress reached = run.Latest;
-                LogRetried(_logger, ex, request.Export.Id, run.Lease.AppId, attempt, retry.MaxAttempts, reached.Rows, reached.Bytes, delay);
+                LogRetried(_logger, ex, request.Export.Id, run.Lease.AppId, attempt, _runRetry.MaxAttempts, reached.Rows, reached.Bytes, delay);
 
                 if (request.ChunkCommitted is null)
                 {
@@ -734,9 +736,8 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 // With chunk records the next run goes on after the chunks recorded so far; a chunk stored but not yet
                 // recorded is written again under the same name, with the same bytes.
                 run.Report(default);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -757,10 +758,8 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     /// <summary>Removes what this run stored, after confirming it still holds the export; store faults that pass are retried.</summary>
     private async Task DeleteOwnFilesAsync(string exportId, ExportRun run, CancellationToken cancellationToken)
     {
-        ExportRetryOptions retry = _options.Retry;
-        for (int attempt = 1; ; attempt++)
-        {
-            try
+        await _cleanupRetry.RunAsync(
+            async _ =>
             {
                 if (!await RenewAsync(run, cancellationToken).ConfigureAwait(false))
                 {
@@ -768,31 +767,21 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 }
 
                 await _sinks.Create(exportId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (attempt < retry.MaxAttempts && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
-            {
-                await Task.Delay(retry.DelayAfter(attempt), _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
+            },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records the final state, retrying store faults that pass; false when the lease was lost.</summary>
     private async Task<bool> FinishAsync(ExportJob final, ExportRun run)
     {
-        ExportRetryOptions retry = _options.Retry;
-        for (int attempt = 1; ; attempt++)
-        {
-            try
+        return await _finalRetry.RunAsync(
+            _ => _store.TryFinishAsync(final, run.Lease, CancellationToken.None).AsTask(),
+            (ex, attempt, _) =>
             {
-                return await _store.TryFinishAsync(final, run.Lease, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < retry.MaxAttempts && TransientFaults.IsTransient(ex) && !_shutdown.IsCancellationRequested)
-            {
-                LogStoreRetrying(_logger, ex, final.Export.Id, attempt, retry.MaxAttempts);
-                await Task.Delay(retry.DelayAfter(attempt), _time, _shutdown.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
+                LogStoreRetrying(_logger, ex, final.Export.Id, attempt, _finalRetry.MaxAttempts);
+                return Task.CompletedTask;
+            },
+            _shutdown.Token).ConfigureAwait(false);
     }
 
     // The run no longer holds the export. If the export was deleted, or ended ERROR without it (cancelled by an operator on
