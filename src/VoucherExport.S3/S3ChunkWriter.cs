@@ -261,7 +261,12 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
         catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
         {
-            throw AlreadyCommitted(e);
+            // Stored already (an earlier attempt committed it but died before recording it, or a stale writer of the
+            // same rows): the same bytes are kept as they are, anything else is refused.
+            if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) != SinglePutETag(_buffer.AsSpan(0, _filled)))
+            {
+                throw AlreadyCommitted(e);
+            }
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
@@ -275,7 +280,15 @@ internal sealed class S3ChunkWriter : IChunkWriter
         {
             // Ceph Pacific ignores If-None-Match on completion (AWS honours it), so look first. Two writers of one name
             // racing within this window is the one case left; one export never writes a chunk twice at once.
-            await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false);
+            GetObjectMetadataResponse stored = await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false);
+            if (stored.ETag == MultipartETag(_uploaded))
+            {
+                // The same parts are stored already (an attempt that died before recording the chunk): kept as they
+                // are, not written again; this upload goes.
+                await AbortAsync().ConfigureAwait(false);
+                return;
+            }
+
             throw AlreadyCommitted(null);
         }
         catch (Exception e) when (S3Errors.IsNotFound(e))
@@ -303,11 +316,67 @@ internal sealed class S3ChunkWriter : IChunkWriter
         }
         catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
         {
-            throw AlreadyCommitted(e);
+            if (await StoredETagAsync(cancellationToken).ConfigureAwait(false) != MultipartETag(_uploaded))
+            {
+                throw AlreadyCommitted(e);
+            }
+
+            await AbortAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (S3Errors.IsStoreFailure(e))
         {
             throw S3Errors.Wrap("completion of the multipart upload", Bucket, _key, e);
+        }
+    }
+
+    /// <summary>The ETag S3 gives an object stored with one PUT of <paramref name="body"/>: its MD5, quoted.</summary>
+    internal static string SinglePutETag(ReadOnlySpan<byte> body)
+    {
+        // MD5 only because S3 names stored bytes by it; nothing here relies on it for security.
+#pragma warning disable CA5351
+        return $"\"{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(body))}\"";
+#pragma warning restore CA5351
+    }
+
+    /// <summary>
+    /// The ETag S3 gives an object completed from <paramref name="parts"/> (in order): the MD5 of their MD5s, a dash and
+    /// the part count, quoted.
+    /// </summary>
+    internal static string MultipartETag(IReadOnlyList<PartETag> parts)
+    {
+        byte[] digests = new byte[parts.Count * 16];
+        for (int i = 0; i < parts.Count; i++)
+        {
+            Convert.FromHexString(parts[i].ETag.Trim('"')).CopyTo(digests, i * 16);
+        }
+
+#pragma warning disable CA5351
+        return $"\"{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(digests))}-{parts.Count}\"";
+#pragma warning restore CA5351
+    }
+
+    private async Task<string?> StoredETagAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            GetObjectMetadataResponse stored = await _factory.Client.GetObjectMetadataAsync(Bucket, _key, cancellationToken).ConfigureAwait(false);
+            return stored.ETag;
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            throw S3Errors.Wrap("HEAD", Bucket, _key, e);
+        }
+    }
+
+    private async Task AbortAsync()
+    {
+        try
+        {
+            await _factory.Client.AbortMultipartUploadAsync(Bucket, _key, _uploadId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (S3Errors.IsStoreFailure(e))
+        {
+            // Left open: the export's next clean-up lists and aborts it.
         }
     }
 

@@ -33,9 +33,52 @@ internal sealed class FileSystemChunkWriter : IChunkWriter
         _stream.Flush(flushToDisk: true);
         await _stream.DisposeAsync().ConfigureAwait(false);
 
-        // No overwrite: a chunk name is published once, and an existing one means two writers raced.
-        File.Move(_temporaryPath, _finalPath, overwrite: false);
+        // No overwrite: a chunk name is published once. One stored already with the same bytes (an earlier attempt that
+        // committed it and died before recording it) is kept as it is; other bytes mean two writers raced.
+        try
+        {
+            File.Move(_temporaryPath, _finalPath, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(_finalPath))
+        {
+            if (!await SameBytesAsync(_temporaryPath, _finalPath, cancellationToken).ConfigureAwait(false))
+            {
+                throw new IOException($"{_finalPath} is already committed with other bytes; a chunk name is published once");
+            }
+
+            FileSystemChunkSink.DeleteQuietly(_temporaryPath);
+        }
+
         _committed = true;
+    }
+
+    private static async Task<bool> SameBytesAsync(string one, string other, CancellationToken cancellationToken)
+    {
+        FileStream a = File.OpenRead(one);
+        await using (a.ConfigureAwait(false))
+        {
+            FileStream b = File.OpenRead(other);
+            await using (b.ConfigureAwait(false))
+            {
+                if (a.Length != b.Length)
+                {
+                    return false;
+                }
+
+                byte[] left = new byte[81920], right = new byte[81920];
+                int read;
+                while ((read = await a.ReadAsync(left, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await b.ReadExactlyAsync(right.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    if (!left.AsSpan(0, read).SequenceEqual(right.AsSpan(0, read)))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -90,12 +90,18 @@ public sealed class InMemoryChunkSink : IChunkSink
     {
         lock (_lock)
         {
-            if (IndexOf(name) >= 0)
+            // Committed already: kept as it is when the bytes are the same (a resumed attempt writing the chunk an earlier
+            // attempt committed but did not record); other bytes mean two writers raced.
+            int existing = IndexOf(name);
+            if (existing >= 0 && !_committed[existing].Value.AsSpan().SequenceEqual(content.WrittenSpan))
             {
-                throw new IOException($"{name} is already committed");
+                throw new IOException($"{name} is already committed with other bytes");
             }
 
-            _committed.Add(new(name, content.WrittenSpan.ToArray()));
+            if (existing < 0)
+            {
+                _committed.Add(new(name, content.WrittenSpan.ToArray()));
+            }
         }
 
         Interlocked.Decrement(ref _openChunks);

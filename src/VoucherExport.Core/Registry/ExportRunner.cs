@@ -242,16 +242,19 @@ internal sealed class ExportRunner
         ExportJob final;
         try
         {
-            ExportResult result;
-            if (await SplitAsync(claim, request, run, cancellationToken).ConfigureAwait(false) is not null)
+            // Split (or found split by an earlier claim), the export's tasks are coordinated; otherwise it runs whole. A
+            // transient fault in either is retried like a fault of the engine.
+            bool? split = null;
+            ExportResult result = await RunWithRetriesAsync(request, sinks, run, cancellationToken, async (attempt, ct) =>
             {
-                run.MoveTo(ExportRunState.Coordinating);
-                result = await CoordinateAsync(claim, request, sinks, run, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                result = await RunWithRetriesAsync(request, sinks, run, cancellationToken).ConfigureAwait(false);
-            }
+                if (split ??= await SplitAsync(claim, attempt, run, ct).ConfigureAwait(false) is not null)
+                {
+                    run.MoveTo(ExportRunState.Coordinating);
+                    return await CoordinateAsync(claim, attempt, sinks, run, ct).ConfigureAwait(false);
+                }
+
+                return await ExportEngine.RunAsync(attempt, _source, sinks, run, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
 
             final = running with { Export = result.Export };
             telemetry.Done(result.Result);
@@ -357,7 +360,8 @@ internal sealed class ExportRunner
 
     /// <summary>Runs the export, again from nothing after each transient fault, as <see cref="ExportRegistryOptions.Retry"/> says.</summary>
     private async Task<ExportResult> RunWithRetriesAsync(
-        ExportRequest request, IChunkSinkFactory sinks, ExportRun run, CancellationToken cancellationToken)
+        ExportRequest request, IChunkSinkFactory sinks, ExportRun run, CancellationToken cancellationToken,
+        Func<ExportRequest, CancellationToken, Task<ExportResult>>? attemptRun = null)
     {
         return await _runRetry.RunAsync(
             attempt =>
@@ -367,7 +371,9 @@ internal sealed class ExportRunner
                 ExportRequest attemptRequest = run.Committed.Count == 0
                     ? request
                     : request with { Resume = new ExportResumePoint([.. run.Committed]) };
-                return ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken);
+                return attemptRun is not null
+                    ? attemptRun(attemptRequest, cancellationToken)
+                    : ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken);
             },
             async (ex, attempt, delay) =>
             {

@@ -61,6 +61,25 @@ public abstract class ChunkSinkContractTests
     }
 
     [Fact]
+    public async Task ACommittedChunkWrittenAgainWithTheSameBytesIsKeptAsItIs()
+    {
+        // A resumed export rewrites the chunk an earlier attempt committed but did not record: same rows, same bytes.
+        var sink = CreateSink();
+        for (int writer = 0; writer < 2; writer++)
+        {
+            await using var chunk = await sink.CreateChunkAsync("part-00001.csv", default);
+            await chunk.WriteAsync("same bytes"u8.ToArray(), default);
+            await chunk.CommitAsync(default);
+        }
+
+        Assert.Equal("same bytes"u8.ToArray(), await ReadAllAsync(sink, "part-00001.csv"));
+        await using var other = await sink.CreateChunkAsync("part-00001.csv", default);
+        await other.WriteAsync("same bytez"u8.ToArray(), default);
+        await Assert.ThrowsAsync<IOException>(() => other.CommitAsync(default).AsTask());
+        Assert.Equal("same bytes"u8.ToArray(), await ReadAllAsync(sink, "part-00001.csv"));
+    }
+
+    [Fact]
     public async Task ACommittedChunkTakesNoMoreWrites()
     {
         var sink = CreateSink();

@@ -33,6 +33,9 @@ public sealed class S3ChunkSinkContractTests(S3TestBucket bucket) : IClassFixtur
     public Task ACommittedChunkIsNeverReplaced() => _contract.ACommittedChunkIsNeverReplaced();
 
     [S3Fact]
+    public Task ACommittedChunkWrittenAgainWithTheSameBytesIsKeptAsItIs() => _contract.ACommittedChunkWrittenAgainWithTheSameBytesIsKeptAsItIs();
+
+    [S3Fact]
     public Task ACommittedChunkTakesNoMoreWrites() => _contract.ACommittedChunkTakesNoMoreWrites();
 
     [S3Fact]
