@@ -20,7 +20,7 @@ namespace VoucherExport.Registry;
 /// exports whose worker died (its lease ran out), are found by polling. A running export renews its lease every
 /// <see cref="ExportRegistryOptions.HeartbeatInterval"/>; a run that lost its lease stops and never writes its result.
 /// </remarks>
-public sealed partial class ExportRegistry : IAsyncDisposable
+public sealed class ExportRegistry : IAsyncDisposable
 {
     private readonly IExportStore _store;
     private readonly ITransactionSource _source;
@@ -39,6 +39,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
     private readonly CancellationTokenSource _notificationsStop = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeSpan _poll;
+    private readonly ExportRunner _runner;
     private readonly Task _feed = Task.CompletedTask;
     private int _disposed;
 
@@ -76,6 +77,9 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             _poll = _options.PollInterval;
         }
 
+        _runner = new ExportRunner(
+            _store, _source, _sinks, _vouchers, _options, _time, _logger, _runs, _shutdown.Token, _poll,
+            () => Volatile.Read(ref _changed).Task, Pulse, Notify);
         _workers = new Task[_options.MaxConcurrentExports];
         for (int i = 0; i < _workers.Length; i++)
         {
@@ -178,7 +182,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
             (options.Chunks ?? _options.Chunks).Validate());
 
         await _store.AddAsync(job, cancellationToken).ConfigureAwait(false);
-        LogCreated(_logger, job.Export.Id, appId);
+        ExportLog.LogCreated(_logger, job.Export.Id, appId);
         if (_wake.CurrentCount < _workers.Length)
         {
             _wake.Release();
@@ -269,13 +273,13 @@ public sealed partial class ExportRegistry : IAsyncDisposable
                 run.CancelledByOperator = true;
                 await run.Cancellation.CancelAsync().ConfigureAwait(false);
                 ExportObject? final = await run.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                return final is { Status: ExportStatus.Error, Error.Key: CancelledKey };
+                return final is { Status: ExportStatus.Error, Error.Key: ExportRunner.CancelledKey };
             }
 
-            var cancelled = job with { Export = Failed(job.Export, OperatorCancelled) };
+            var cancelled = job with { Export = ExportRunner.Failed(job.Export, ExportRunner.OperatorCancelled) };
             if (await _store.TryUpdateAsync(cancelled, job.Export.Status, cancellationToken).ConfigureAwait(false))
             {
-                LogCancelled(_logger, exportId, appId, OperatorCancelled.Details, 0, 0, 0);
+                ExportLog.LogCancelled(_logger, exportId, appId, ExportRunner.OperatorCancelled.Details, 0, 0, 0);
                 Pulse();
                 return true;
             }
@@ -409,7 +413,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
 
             if (claim is not null)
             {
-                await RunClaimAsync(claim).ConfigureAwait(false);
+                await _runner.RunClaimAsync(claim).ConfigureAwait(false);
                 continue;
             }
 
@@ -419,30 +423,30 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         if (!_store.IsShared)
         {
             // Nobody else can ever run what this process's store holds: end it in ERROR rather than leave it SCHEDULED.
-            // A store that fails here gets a few more tries, then is left as it is: shutting down must not throw.
-            int faults = 0;
-            while (true)
+            // A store that fails here gets a few more tries, then is left as it is: shutting down must not throw. A try
+            // that fails goes on claiming where the one before stopped, so the faults are counted over all of them.
+            TransientRetry retry = TransientRetry.ForShutdown(_options.Retry);
+            try
             {
-                try
-                {
-                    if (await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, CancellationToken.None)
-                        .ConfigureAwait(false) is not { } left)
+                await retry.RunAsync(
+                    async _ =>
                     {
-                        break;
-                    }
-
-                    var failed = left.Job with { Export = Failed(left.Job.Export, ShutdownError) };
-                    await _store.TryFinishAsync(failed, left.Lease, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException && ++faults < _options.Retry.MaxAttempts + 2)
-                {
-                    LogShutdownStoreFailed(_logger, ex, faults);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    LogShutdownStoreFailed(_logger, ex, faults);
-                    break;
-                }
+                        while (await _store.TryClaimAsync(owner, _time.GetUtcNow(), _options.LeaseDuration, CancellationToken.None)
+                            .ConfigureAwait(false) is { } left)
+                        {
+                            var failed = left.Job with { Export = ExportRunner.Failed(left.Job.Export, ExportRunner.ShutdownError) };
+                            await _store.TryFinishAsync(failed, left.Lease, CancellationToken.None).ConfigureAwait(false);
+                        }
+                    },
+                    (ex, fault, _) =>
+                    {
+                        ExportLog.LogShutdownStoreFailed(_logger, ex, fault);
+                        return Task.CompletedTask;
+                    }).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                ExportLog.LogShutdownStoreFailed(_logger, ex, retry.MaxAttempts);
             }
 
             Pulse();
@@ -458,375 +462,6 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         await wait.CancelAsync().ConfigureAwait(false);
         await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await delay.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private async Task RunClaimAsync(ExportClaim claim, CancellationToken coordinator = default)
-    {
-        string exportId = claim.Job.Export.Id;
-        using IDisposable? scope = _logger.BeginScope(new ExportLogScope(exportId, claim.Job.AppId));
-        long waited = (long)Math.Max(0, (_time.GetUtcNow() - claim.Job.Export.CreatedAt).TotalMilliseconds);
-        if (claim.Lease.Attempt > 1)
-        {
-            LogResumed(_logger, exportId, claim.Job.AppId, claim.Lease.Owner, claim.Lease.Attempt);
-        }
-        else
-        {
-            LogClaimed(_logger, exportId, claim.Job.AppId, claim.Lease.Owner, waited);
-        }
-
-        var run = new ExportRun(claim.Lease) { StartedTimestamp = _time.GetTimestamp() };
-        _runs[exportId] = run;
-        Pulse();
-        ExportObject? final = null;
-        // A range task run by its export's coordinator stops with the coordinator (a cancelled or deleted export).
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation.Token, _shutdown.Token, coordinator);
-        using var heartbeatStop = new CancellationTokenSource();
-        Task heartbeat = Task.CompletedTask;
-        try
-        {
-            if (_store.KeepsChunks)
-            {
-                // The chunks earlier attempts recorded are kept as stored; this attempt goes on after the last of them.
-                run.Committed.AddRange(await _store.GetChunksAsync(exportId, linked.Token).ConfigureAwait(false));
-            }
-
-            ExportRangeTask? task = claim.Job.RangeTask;
-            if (task is not null)
-            {
-                // A range task's chunks live beside its export's: only its own uncommitted uploads go.
-                if (claim.Lease.Attempt > 1)
-                {
-                    await _sinks.Create(task.ParentId).DeleteUncommittedAsync(NamePrefix(task), linked.Token).ConfigureAwait(false);
-                }
-            }
-            else if (_store.RunsRangeTasks && (await _store.GetRangeTasksAsync(exportId, linked.Token).ConfigureAwait(false)).Count > 0)
-            {
-                // A split export taken over: its tasks keep what they committed; this claim coordinates them again.
-            }
-            else if (claim.Lease.Attempt > 1 && run.Committed.Count == 0)
-            {
-                // Taken over with nothing recorded: the previous attempt may have left chunks; this attempt starts from nothing.
-                await _sinks.Create(exportId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            else if (run.Committed.Count > 0)
-            {
-                // What the previous attempt left uncommitted goes; an upload it still had open can no longer complete.
-                await _sinks.Create(exportId).DeleteUncommittedAsync(linked.Token).ConfigureAwait(false);
-                LogResumedAfter(_logger, exportId, claim.Job.AppId, run.Committed.Count, run.Committed.Sum(c => c.Rows));
-            }
-
-            heartbeat = HeartbeatAsync(run, heartbeatStop.Token);
-            final = await ExecuteAsync(claim, run, linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The store failed while the run ended; its lease runs out and another claim finishes the export.
-            final = null;
-        }
-        finally
-        {
-            await heartbeatStop.CancelAsync().ConfigureAwait(false);
-            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            run.Completion.TrySetResult(final);
-            _runs.TryRemove(exportId, out _);
-            Pulse();
-        }
-    }
-
-    private async Task HeartbeatAsync(ExportRun run, CancellationToken stop)
-    {
-        while (true)
-        {
-            await Task.Delay(_options.HeartbeatInterval, _time, stop).ConfigureAwait(false);
-            DateTimeOffset now = _time.GetUtcNow();
-            bool? renewed;
-            try
-            {
-                renewed = await RenewAsync(run, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                renewed = null;
-            }
-
-            // Not renewed, or the store cannot be reached and the lease would run out before the next try: another
-            // worker may claim the export any moment, so this run must stop writing now.
-            if (renewed == false || (renewed is null && now + _options.HeartbeatInterval >= run.Lease.ExpiresAt))
-            {
-                run.LeaseLost = true;
-                await run.Cancellation.CancelAsync().ConfigureAwait(false);
-                return;
-            }
-        }
-    }
-
-    private async ValueTask<bool> RenewAsync(ExportRun run, CancellationToken cancellationToken)
-    {
-        if (run.LeaseLost)
-        {
-            return false;
-        }
-
-        DateTimeOffset now = _time.GetUtcNow();
-        ExportLease lease = run.Lease;
-        if (await _store.TryRenewAsync(lease, now, _options.LeaseDuration, run.Latest, cancellationToken).ConfigureAwait(false))
-        {
-            run.Lease = lease with { ExpiresAt = now + _options.LeaseDuration };
-            return true;
-        }
-
-        run.LeaseLost = true;
-        return false;
-    }
-
-    private async Task<ExportObject> ExecuteAsync(ExportClaim claim, ExportRun run, CancellationToken cancellationToken)
-    {
-        ExportJob running = claim.Job;
-        ExportRangeTask? task = running.RangeTask;
-        var request = new ExportRequest
-        {
-            Export = running.Export,
-            Csv = running.Csv,
-            Chunks = running.Chunks,
-            Sort = _options.Sort,
-            Parallelism = _options.Parallelism,
-            Vouchers = _vouchers,
-            // A range task runs with its export's first start, so all tasks agree on relative dates and the as-of point.
-            Time = new PinnedClock(task?.StartedAt ?? claim.StartedAt),
-
-            // The rows of the export are fixed at its first start, so an attempt that resumes, or runs after a takeover,
-            // can neither gain nor lose rows (docs/resume.md says what this assumes of late commits).
-            AsOf = task is not null ? task.AsOf : (_options.RowsAsOfFirstStart ?? _store.IsShared) ? claim.StartedAt : null,
-            Range = task?.Range,
-            ChunkCommitted = _store.KeepsChunks ? (chunk, ct) => CommitChunkAsync(run, chunk, ct) : null,
-        };
-
-        var sinks = new LeaseFencedSinkFactory(task is null ? _sinks : new RangeTaskSinks(_sinks, task.ParentId), ct => RenewAsync(run, ct));
-        using var telemetry = ExportTelemetryScope.Start(running, claim.Lease.Attempt, _time);
-        ExportJob final;
-        try
-        {
-            // Split (or found split by an earlier claim), the export's tasks are coordinated; otherwise it runs whole. A
-            // transient fault in either is retried like a fault of the engine.
-            bool? split = null;
-            ExportResult result = await RunWithRetriesAsync(request, sinks, run, cancellationToken, async (attempt, ct) =>
-                (split ??= await SplitAsync(claim, attempt, run, ct).ConfigureAwait(false) is not null)
-                    ? await CoordinateAsync(claim, attempt, sinks, run, ct).ConfigureAwait(false)
-                    : await ExportEngine.RunAsync(attempt, _source, sinks, run, ct).ConfigureAwait(false)).ConfigureAwait(false);
-            final = running with { Export = result.Export };
-            telemetry.Done(result.Result);
-        }
-        catch (RangeTaskFailedException failed)
-        {
-            final = running with { Export = Failed(running.Export, failed.Error) };
-            telemetry.Failed(failed.Error);
-        }
-        catch (ExportLeaseLostException)
-        {
-            return await AfterLostLeaseAsync(running).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            if (run.LeaseLost)
-            {
-                return await AfterLostLeaseAsync(running).ConfigureAwait(false);
-            }
-
-            if (!run.Deleted && !run.CancelledByOperator && _store.IsShared && (_shutdown.IsCancellationRequested || task is not null))
-            {
-                // Another registry sharing the store finishes it; the engine has already removed this run's files. A range
-                // task stopped with its coordinator is handed back the same way: it fails only with its export.
-                await _store.ReleaseAsync(run.Lease, CancellationToken.None).ConfigureAwait(false);
-                return running.Export;
-            }
-
-            final = running with { Export = Failed(running.Export, Cancelled(run)) };
-            telemetry.Failed(final.Export.Error!);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            VoucherifyError error = ExportErrors.From(ex);
-            if (run.Attempts > 1)
-            {
-                error = error with { Details = $"{error.Details} (gave up after {run.Attempts} attempts)" };
-            }
-
-            final = running with { Export = Failed(running.Export, error) };
-            telemetry.Failed(error);
-        }
-
-        // A store that fails here throws out of the run: the export stays IN_PROGRESS until its lease runs out, and the
-        // next claim starts it again from nothing. Writing ERROR instead could hide a DONE that the store did record.
-        if (await FinishAsync(final, run).ConfigureAwait(false))
-        {
-            if (final.Export.Status == ExportStatus.Done)
-            {
-                ExportResultInfo info = final.Export.Result!;
-                LogDone(_logger, final.Export.Id, final.AppId, info.Rows, info.Bytes, info.Chunks.Count, Elapsed(run));
-            }
-            else if (task is null)
-            {
-                // The engine skips its clean-up when the store cannot confirm the lease; the export is final and this
-                // run's now, so nothing of it may stay visible. (A failed range task's chunks go with its export.)
-                try
-                {
-                    await _sinks.Create(final.Export.Id).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    LogCleanupFailed(_logger, ex, final.Export.Id);
-                }
-
-                VoucherifyError error = final.Export.Error!;
-                ExportProgress reached = run.Latest;
-                if (error.Key == CancelledKey)
-                {
-                    LogCancelled(_logger, final.Export.Id, final.AppId, error.Details, reached.Rows, reached.Bytes, Elapsed(run));
-                }
-                else
-                {
-                    LogFailed(_logger, final.Export.Id, final.AppId, error.Key, error.Details, reached.Rows, reached.Bytes, Elapsed(run));
-                }
-            }
-
-            if (task is null)
-            {
-                Notify(final);
-            }
-
-            return final.Export;
-        }
-
-        return final.Export.Status == ExportStatus.Done
-            ? await AfterLostLeaseAsync(running).ConfigureAwait(false)
-            : final.Export;
-    }
-
-    /// <summary>Runs the export, again from nothing after each transient fault, as <see cref="ExportRegistryOptions.Retry"/> says.</summary>
-    private async Task<ExportResult> RunWithRetriesAsync(
-        ExportRequest request, IChunkSinkFactory sinks, ExportRun run, CancellationToken cancellationToken,
-        Func<ExportRequest, CancellationToken, Task<ExportResult>>? attemptRun = null)
-    {
-        ExportRetryOptions retry = _options.Retry;
-        for (int attempt = 1; ; attempt++)
-        {
-            run.Attempts = attempt;
-            try
-            {
-                ExportRequest attemptRequest = run.Committed.Count == 0
-                    ? request
-                    : request with { Resume = new ExportResumePoint([.. run.Committed]) };
-                return attemptRun is not null
-                    ? await attemptRun(attemptRequest, cancellationToken).ConfigureAwait(false)
-                    : await ExportEngine.RunAsync(attemptRequest, _source, sinks, run, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < retry.MaxAttempts && !cancellationToken.IsCancellationRequested
-                && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
-            {
-                TimeSpan delay = retry.DelayAfter(attempt);
-                ExportProgress reached = run.Latest;
-                LogRetried(_logger, ex, request.Export.Id, run.Lease.AppId, attempt, retry.MaxAttempts, reached.Rows, reached.Bytes, delay);
-
-                if (request.ChunkCommitted is null)
-                {
-                    // The engine removed what the attempt wrote unless the store could not confirm the lease then; a
-                    // retry must start clean, so it removes again once the lease is confirmed.
-                    await DeleteOwnFilesAsync(request.Export.Id, run, cancellationToken).ConfigureAwait(false);
-                }
-
-                // With chunk records the next run goes on after the chunks recorded so far; a chunk stored but not yet
-                // recorded is written again under the same name, with the same bytes.
-                run.Report(default);
-                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Records a chunk the sink committed: the registry row is the commit point. Refused when this run no longer holds
-    /// its lease (another attempt owns the export now), which stops the run.
-    /// </summary>
-    private async ValueTask CommitChunkAsync(ExportRun run, ChunkInfo chunk, CancellationToken cancellationToken)
-    {
-        if (run.LeaseLost || !await _store.TryCommitChunkAsync(run.Lease, chunk, cancellationToken).ConfigureAwait(false))
-        {
-            run.LeaseLost = true;
-            throw new ExportLeaseLostException();
-        }
-
-        run.Committed.Add(chunk);
-    }
-
-    /// <summary>Removes what this run stored, after confirming it still holds the export; store faults that pass are retried.</summary>
-    private async Task DeleteOwnFilesAsync(string exportId, ExportRun run, CancellationToken cancellationToken)
-    {
-        ExportRetryOptions retry = _options.Retry;
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                if (!await RenewAsync(run, cancellationToken).ConfigureAwait(false))
-                {
-                    throw new ExportLeaseLostException();
-                }
-
-                await _sinks.Create(exportId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (attempt < retry.MaxAttempts && ex is not ExportLeaseLostException && TransientFaults.IsTransient(ex))
-            {
-                await Task.Delay(retry.DelayAfter(attempt), _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>Records the final state, retrying store faults that pass; false when the lease was lost.</summary>
-    private async Task<bool> FinishAsync(ExportJob final, ExportRun run)
-    {
-        ExportRetryOptions retry = _options.Retry;
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await _store.TryFinishAsync(final, run.Lease, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (attempt < retry.MaxAttempts && TransientFaults.IsTransient(ex) && !_shutdown.IsCancellationRequested)
-            {
-                LogStoreRetrying(_logger, ex, final.Export.Id, attempt, retry.MaxAttempts);
-                await Task.Delay(retry.DelayAfter(attempt), _time, _shutdown.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
-
-    // The run no longer holds the export. If the export was deleted, or ended ERROR without it (cancelled by an operator on
-    // another instance), nothing it published may outlive it; if another worker took it over, the files are that worker's
-    // now and are left alone.
-    private async Task<ExportObject> AfterLostLeaseAsync(ExportJob running)
-    {
-        if (running.RangeTask is { } task)
-        {
-            // A range task's files are its export's: they go only when that export is gone or failed.
-            ExportJob? export = await _store.GetAsync(running.AppId, task.ParentId, CancellationToken.None).ConfigureAwait(false);
-            if (export is null || export.Export.Status == ExportStatus.Error)
-            {
-                await _sinks.Create(task.ParentId).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            return running.Export;
-        }
-
-        ExportJob? now = await _store.GetAsync(running.AppId, running.Export.Id, CancellationToken.None).ConfigureAwait(false);
-        if (now is null || now.Export.Status == ExportStatus.Error)
-        {
-            await _sinks.Create(running.Export.Id).DeleteAllAsync(CancellationToken.None).ConfigureAwait(false);
-            return now?.Export ?? running.Export;
-        }
-
-        return now.Export;
     }
 
     // Listeners (e.g. webhooks that retry for a minute) run beside the workers, never holding an export slot.
@@ -850,135 +485,7 @@ public sealed partial class ExportRegistry : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogListenerFailed(_logger, ex, job.Export.Id, listener.GetType().Name);
-        }
-    }
-
-    // The lifecycle lines: one per event, each named (EventId) and carrying the export id and application, so a JSON log
-    // pipeline can count and alert on them without parsing messages (docs/operations.md lists them).
-    [LoggerMessage(EventId = 1, EventName = "ExportCreated", Level = LogLevel.Information,
-        Message = "Export {ExportId} created SCHEDULED for application {AppId}")]
-    private static partial void LogCreated(ILogger logger, string exportId, string appId);
-
-    [LoggerMessage(EventId = 2, EventName = "ExportClaimed", Level = LogLevel.Information,
-        Message = "Export {ExportId} of {AppId} claimed by {Worker} after {WaitedMs} ms in the queue")]
-    private static partial void LogClaimed(ILogger logger, string exportId, string appId, string worker, long waitedMs);
-
-    [LoggerMessage(EventId = 3, EventName = "ExportRetried", Level = LogLevel.Warning,
-        Message = "Export {ExportId} of {AppId}: run {Attempt} of {MaxAttempts} failed on a transient fault after {Rows} rows, {Bytes} bytes; retrying after its committed chunks in {Delay}")]
-    private static partial void LogRetried(
-        ILogger logger, Exception exception, string exportId, string appId, int attempt, int maxAttempts, long rows, long bytes, TimeSpan delay);
-
-    [LoggerMessage(EventId = 4, EventName = "ExportResumed", Level = LogLevel.Warning,
-        Message = "Export {ExportId} of {AppId} taken over by {Worker} (claim {Attempt}): its previous worker's lease ran out")]
-    private static partial void LogResumed(ILogger logger, string exportId, string appId, string worker, int attempt);
-
-    [LoggerMessage(EventId = 8, EventName = "ExportResumedAfterChunks", Level = LogLevel.Information,
-        Message = "Export {ExportId} of {AppId} goes on after {Chunks} committed chunks ({Rows} rows), kept as stored")]
-    private static partial void LogResumedAfter(ILogger logger, string exportId, string appId, int chunks, long rows);
-
-    [LoggerMessage(EventId = 9, EventName = "ExportSplit", Level = LogLevel.Information,
-        Message = "Export {ExportId} of {AppId} split into {Tasks} range tasks any instance may run")]
-    private static partial void LogSplit(ILogger logger, string exportId, string appId, int tasks);
-
-    [LoggerMessage(EventId = 5, EventName = "ExportDone", Level = LogLevel.Information,
-        Message = "Export {ExportId} of {AppId} DONE: {Rows} rows, {Bytes} bytes in {Chunks} chunks, {DurationMs} ms")]
-    private static partial void LogDone(ILogger logger, string exportId, string appId, long rows, long bytes, int chunks, long durationMs);
-
-    [LoggerMessage(EventId = 6, EventName = "ExportFailed", Level = LogLevel.Warning,
-        Message = "Export {ExportId} of {AppId} ERROR {ErrorKey}: {ErrorDetails} (after {Rows} rows, {Bytes} bytes, {DurationMs} ms)")]
-    private static partial void LogFailed(
-        ILogger logger, string exportId, string appId, string errorKey, string? errorDetails, long rows, long bytes, long durationMs);
-
-    [LoggerMessage(EventId = 7, EventName = "ExportCancelled", Level = LogLevel.Information,
-        Message = "Export {ExportId} of {AppId} cancelled: {Reason} (after {Rows} rows, {Bytes} bytes, {DurationMs} ms)")]
-    private static partial void LogCancelled(ILogger logger, string exportId, string appId, string? reason, long rows, long bytes, long durationMs);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Export {ExportId}: recording the final state failed (try {Attempt} of {MaxAttempts}); trying again")]
-    private static partial void LogStoreRetrying(ILogger logger, Exception exception, string exportId, int attempt, int maxAttempts);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutting down: the export store failed while ending the exports left (fault {Faults})")]
-    private static partial void LogShutdownStoreFailed(ILogger logger, Exception exception, int faults);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Export {ExportId} ERROR: removing its files failed")]
-    private static partial void LogCleanupFailed(ILogger logger, Exception exception, string exportId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Export {ExportId}: completion listener {Listener} failed")]
-    private static partial void LogListenerFailed(ILogger logger, Exception exception, string exportId, string listener);
-
-    private static ExportObject Failed(ExportObject export, VoucherifyError error) =>
-        export with { Status = ExportStatus.Error, Progress = null, Result = null, Error = error };
-
-    private const string CancelledKey = "export_cancelled";
-
-    private long Elapsed(ExportRun run) => (long)_time.GetElapsedTime(run.StartedTimestamp).TotalMilliseconds;
-
-    private static VoucherifyError ShutdownError { get; } =
-        new(503, CancelledKey, "Export cancelled", "the registry shut down before the export finished");
-
-    private static VoucherifyError OperatorCancelled { get; } =
-        new(409, CancelledKey, "Export cancelled", "an operator cancelled the export before it finished");
-
-    private static VoucherifyError Cancelled(ExportRun run) => run.Deleted
-        ? new VoucherifyError(409, CancelledKey, "Export cancelled", "the export was deleted before it finished")
-        : run.CancelledByOperator ? OperatorCancelled : ShutdownError;
-
-    /// <summary>A clock stopped at the export's first start: relative filters of every attempt use that one reading.</summary>
-    private sealed class PinnedClock(DateTimeOffset at) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => at;
-    }
-
-    /// <summary>The in-process side of one running export: its lease, cancellation, live progress and completion.</summary>
-    private sealed class ExportRun(ExportLease lease) : IProgress<ExportProgress>
-    {
-        private ExportProgress _latest;
-        private readonly Lock _gate = new();
-        private volatile ExportLease _lease = lease;
-
-        public ExportLease Lease
-        {
-            get => _lease;
-            set => _lease = value;
-        }
-
-        public volatile bool LeaseLost;
-
-        /// <summary>The registry clock's timestamp when this claim began (for the duration in the lifecycle lines).</summary>
-        public long StartedTimestamp { get; init; }
-
-        public CancellationTokenSource Cancellation { get; } = new();
-
-        public TaskCompletionSource<ExportObject?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public volatile bool Deleted;
-
-        /// <summary>Set by <see cref="CancelAsync"/>: the run ends in ERROR but the export stays.</summary>
-        public volatile bool CancelledByOperator;
-
-        /// <summary>The chunks recorded as committed (by earlier attempts and this one), in order.</summary>
-        public List<ChunkInfo> Committed { get; } = [];
-
-        /// <summary>Runs of the engine in this claim, the current one included.</summary>
-        public volatile int Attempts;
-
-        public ExportProgress Latest
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _latest;
-                }
-            }
-        }
-
-        public void Report(ExportProgress value)
-        {
-            lock (_gate)
-            {
-                _latest = value;
-            }
+            ExportLog.LogListenerFailed(_logger, ex, job.Export.Id, listener.GetType().Name);
         }
     }
 }

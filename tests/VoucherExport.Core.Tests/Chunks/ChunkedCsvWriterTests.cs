@@ -197,16 +197,23 @@ public class ChunkedCsvWriterTests
             .ToArray();
         await writer.WriteAsync(rows, default);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        // 20,000 rows a window: one allocation per row, however small, would be 480 KB in every window. The runtime itself
+        // may allocate a few KB once on this thread (tiered compilation promoting a hot method did, on a loaded machine),
+        // so the quietest of three windows is the one held to the allowance.
+        long quietest = long.MaxValue;
+        for (int window = 0; window < 3 && quietest > RuntimeAllowance; window++)
         {
-            ValueTask pending = writer.WriteAsync(rows, default);
-            Assert.True(pending.IsCompletedSuccessfully);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                ValueTask pending = writer.WriteAsync(rows, default);
+                Assert.True(pending.IsCompletedSuccessfully);
+            }
+
+            quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        // 20,000 rows: one allocation per row, however small, would be 480 KB. The runtime itself may allocate a few
-        // hundred bytes once on this thread (tiered compilation promoting a hot method did on a loaded CI machine).
-        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, RuntimeAllowance);
+        Assert.InRange(quietest, 0, RuntimeAllowance);
         Assert.Equal(0, sink.Writes);
     }
 
