@@ -61,6 +61,28 @@ internal static class LedgerQuery
         return command;
     }
 
+    /// <summary>
+    /// Within <paramref name="transaction"/>, makes the planner take the rows in order from the <c>(created_at, id)</c>
+    /// index rather than scan the table and sort it, when the query has no field filters (a whole ledger, a range task, a
+    /// resumed attempt). The planner's own choice for a large table was a parallel scan of every row and a sort: a
+    /// resumed attempt then read the whole table again, and the first row came only after the sort. With field filters
+    /// it chooses: another index may serve them better.
+    /// </summary>
+    public static async Task PreferIndexOrderAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, TransactionQuery query, CancellationToken cancellationToken)
+    {
+        if (query.Filters is { Clauses.IsDefaultOrEmpty: false })
+        {
+            return;
+        }
+
+        var command = new NpgsqlCommand("SET LOCAL enable_sort = off", connection, transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static void AppendRange(StringBuilder sql, List<NpgsqlParameter> parameters, DateTime? from, DateTime? to)
     {
         if (from is { } start)

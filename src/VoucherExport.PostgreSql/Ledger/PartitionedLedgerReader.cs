@@ -168,6 +168,7 @@ internal sealed partial class PartitionedLedgerReader : IAsyncDisposable
                         await import.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
                     }
 
+                    await LedgerQuery.PreferIndexOrderAsync(connection, transaction, query, stop).ConfigureAwait(false);
                     NpgsqlCommand command = LedgerQuery.Create(_options, query, pushFilters, partition.From, partition.To);
                     LedgerReader reader = await LedgerReader.StartAsync(connection, transaction, command, stop).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))

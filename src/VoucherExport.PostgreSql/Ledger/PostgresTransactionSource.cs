@@ -66,23 +66,29 @@ public sealed class PostgresTransactionSource : ITransactionSource, ITransaction
             query.ReadProgress.Start(
                 await LedgerEstimate.RowsAsync(connection, _options, query, pushFilters, cancellationToken).ConfigureAwait(false),
                 ProgressUnit.EstimatedRows);
-            NpgsqlCommand command = LedgerQuery.Create(_options, query, pushFilters, from: null, to: null);
-            LedgerReader reader = await LedgerReader.StartAsync(connection, null, command, cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            // A transaction only for the planner setting: the rows come in index order (LedgerQuery.PreferIndexOrderAsync).
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                var batch = new VoucherTransaction[_options.BatchSize];
-                while (true)
+                await LedgerQuery.PreferIndexOrderAsync(connection, transaction, query, cancellationToken).ConfigureAwait(false);
+                NpgsqlCommand command = LedgerQuery.Create(_options, query, pushFilters, from: null, to: null);
+                LedgerReader reader = await LedgerReader.StartAsync(connection, transaction, command, cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
-                    int count = await reader.FillAsync(batch, cancellationToken).ConfigureAwait(false);
-                    query.ReadProgress.Add(count);
-                    if (count > 0)
+                    var batch = new VoucherTransaction[_options.BatchSize];
+                    while (true)
                     {
-                        yield return batch.AsMemory(0, count);
-                    }
+                        int count = await reader.FillAsync(batch, cancellationToken).ConfigureAwait(false);
+                        query.ReadProgress.Add(count);
+                        if (count > 0)
+                        {
+                            yield return batch.AsMemory(0, count);
+                        }
 
-                    if (count < batch.Length)
-                    {
-                        yield break;
+                        if (count < batch.Length)
+                        {
+                            yield break;
+                        }
                     }
                 }
             }
