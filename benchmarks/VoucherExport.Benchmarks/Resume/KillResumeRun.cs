@@ -230,17 +230,7 @@ internal static class KillResumeRun
         using HttpResponseMessage response = await client.GetAsync(new Uri(url), HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         await using Stream body = await response.Content.ReadAsStreamAsync();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] buffer = new byte[1 << 20];
-        long length = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer)) > 0)
-        {
-            hash.AppendData(buffer, 0, read);
-            length += read;
-        }
-
-        return (length, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        return await StreamSha256.OfAsync(body);
     }
 
     private static async Task<State> StateAsync(NpgsqlDataSource dataSource, Settings settings, string id)

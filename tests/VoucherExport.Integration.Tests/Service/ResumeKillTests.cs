@@ -279,17 +279,7 @@ public class ResumeKillTests(ITestOutputHelper output)
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} downloading {url}");
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         await using Stream body = await response.Content.ReadAsStreamAsync();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] buffer = new byte[1 << 20];
-        long length = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer)) > 0)
-        {
-            hash.AppendData(buffer, 0, read);
-            length += read;
-        }
-
-        return (length, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        return await StreamSha256.OfAsync(body);
     }
 
     private static async Task<Progress> ProgressAsync(PgTestDatabase database, string id)
