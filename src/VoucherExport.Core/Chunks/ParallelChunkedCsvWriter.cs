@@ -567,6 +567,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         {
             FormatBatch batch = _batches[_sealedCount % _batches.Length];
             Seal(batch);
+            batch.DropRows();
             bool wake;
             bool more;
             lock (_lock)

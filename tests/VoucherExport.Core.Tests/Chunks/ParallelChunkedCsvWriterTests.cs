@@ -127,6 +127,33 @@ public class ParallelChunkedCsvWriterTests
     }
 
     [Fact]
+    public async Task WrittenRowsAreNotKeptAliveByTheWriter()
+    {
+        // A sealed batch needs only its bytes: its slot must not hold its rows until it is reused a window later.
+        var sink = new InMemoryChunkSink();
+        await using var writer = Parallel(sink, ChunkLimits.Default, parallelism: 2);
+        WeakReference[] written = await WriteAndForgetAsync(writer, 2_000);
+        await writer.CompleteAsync(default);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.Equal(0, written.Count(w => w.IsAlive));
+        Assert.Equal(2_000L, writer.Rows);
+        GC.KeepAlive(writer);
+    }
+
+    /// <summary>Writes fresh rows and returns only weak references to them, so no local of the test keeps them alive.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference[]> WriteAndForgetAsync(ChunkedCsvWriter writer, int count)
+    {
+        VoucherTransaction[] rows = Rows(count);
+        await writer.WriteAsync(rows, default);
+        return [.. rows.Select(r => new WeakReference(r))];
+    }
+
+    [Fact]
     public async Task CancellationIsHonoured()
     {
         using var cancelled = new CancellationTokenSource();
