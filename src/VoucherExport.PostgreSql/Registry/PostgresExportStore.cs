@@ -14,7 +14,9 @@ namespace VoucherExport.PostgreSql;
 /// <remarks>
 /// Lease instants come from the database's clock (<see cref="PostgresExportStoreOptions.LeaseClock"/>), so instances whose
 /// clocks drift apart agree on when a lease ran out. Each committed chunk is a row of <c>{table}_chunks</c>, written only
-/// while the committing claim still holds the export (<see cref="TryCommitChunkAsync"/>). Adds, hand-backs and final
+/// while the committing claim still holds the export (<see cref="TryCommitChunkAsync"/>). A finished export's chunk list
+/// is a row per chunk of <c>{table}_published</c>, written with its final state, so its own row stays small (reads put
+/// the list back; <see cref="PublishedChunkTable"/>). Adds, hand-backs and final
 /// states are announced with <c>NOTIFY</c>, so registries wake at once (<see cref="ListenAsync"/>) instead of polling.
 /// </remarks>
 public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IExportChangeFeed
@@ -484,38 +486,40 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         {
             NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
                 System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-            await using var transactionScope = transaction.ConfigureAwait(false);
-            var command = new NpgsqlCommand(
-                $"SELECT {Columns}, e.lease_owner, e.lease_expires_at, e.attempts, e.started_at, e.updated_at FROM {_table} AS e "
-                + $"WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND {Visible} ORDER BY e.created_at DESC, e.seq DESC LIMIT $2",
-                connection, transaction);
-            await using (command.ConfigureAwait(false))
+            await using (transaction.ConfigureAwait(false))
             {
-                command.Parameters.Add(TextArray(appIds));
-                command.Parameters.Add(Int64(limit));
-                NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+                var command = new NpgsqlCommand(
+                    $"SELECT {Columns}, e.lease_owner, e.lease_expires_at, e.attempts, e.started_at, e.updated_at FROM {_table} AS e "
+                    + $"WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND {Visible} ORDER BY e.created_at DESC, e.seq DESC LIMIT $2",
+                    connection, transaction);
+                await using (command.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    command.Parameters.Add(TextArray(appIds));
+                    command.Parameters.Add(Int64(limit));
+                    NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
                     {
-                        ExportJob job = ReadJob(reader);
-                        jobs.Add((job, PublishedCount(reader)));
-                        bool running = job.Export.Status == ExportStatus.InProgress;
-                        records.Add(new ExportRecord(
-                            job,
-                            running && !reader.IsDBNull(ColumnCount) ? reader.GetString(ColumnCount) : null,
-                            running ? OptionalInstant(reader, ColumnCount + 1) : null,
-                            reader.GetInt32(ColumnCount + 2),
-                            OptionalInstant(reader, ColumnCount + 3),
-                            OptionalInstant(reader, ColumnCount + 4)!.Value));
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            ExportJob job = ReadJob(reader);
+                            jobs.Add((job, PublishedCount(reader)));
+                            bool running = job.Export.Status == ExportStatus.InProgress;
+                            records.Add(new ExportRecord(
+                                job,
+                                running && !reader.IsDBNull(ColumnCount) ? reader.GetString(ColumnCount) : null,
+                                running ? OptionalInstant(reader, ColumnCount + 1) : null,
+                                reader.GetInt32(ColumnCount + 2),
+                                OptionalInstant(reader, ColumnCount + 3),
+                                OptionalInstant(reader, ColumnCount + 4)!.Value));
+                        }
                     }
                 }
-            }
 
-            // The results' chunk lists, from the same snapshot.
-            List<ExportJob> filled = await _published.FillAsync(connection, transaction, jobs, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return [.. records.Select((record, i) => record with { Job = filled[i] })];
+                // The results' chunk lists, from the same snapshot.
+                List<ExportJob> filled = await _published.FillAsync(connection, transaction, jobs, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return [.. records.Select((record, i) => record with { Job = filled[i] })];
+            }
         }
     }
 
