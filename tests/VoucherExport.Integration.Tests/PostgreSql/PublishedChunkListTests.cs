@@ -102,6 +102,42 @@ public class PublishedChunkListTests
         Assert.Equal(ExportStatus.InProgress, (await store.GetAsync("app", job.Export.Id, default))!.Export.Status);
     }
 
+    [PostgresFact]
+    public async Task ARangeTaskKeepsItsListForTheCoordinator()
+    {
+        await using var db = await PgTestDatabase.CreateAsync(ledger: false, exports: true);
+        var store = new PostgresExportStore(db.DataSource, db.Exports);
+        ExportJob parent = Job("app", T0);
+        await store.AddAsync(parent, default);
+        ExportClaim coordinator = (await store.TryClaimAsync("w1", T0, Lease, default))!;
+        ExportJob[] tasks =
+        [
+            .. Enumerable.Range(1, 2).Select(task => parent with
+            {
+                Export = parent.Export with { Id = $"{parent.Export.Id}-t{task:D5}" },
+                RangeTask = new ExportRangeTask(parent.Export.Id, new ExportRange { Task = task }, T0, null),
+            }),
+        ];
+        Assert.NotNull(await store.TryAddRangeTasksAsync(coordinator.Lease, tasks, default));
+
+        // Task 1 finishes with its chunks (named after the task); task 2 still runs.
+        ExportClaim first = (await store.TryClaimRangeTaskAsync(parent.Export.Id, "w2", T0, Lease, default))!;
+        List<ExportChunk> chunks =
+        [
+            .. Chunks(250).Select((c, i) => c with
+            {
+                Info = c.Info with { Name = ChunkInfo.NameFor(i + 1, c.Info.IsGzip ? ChunkCompression.Gzip : ChunkCompression.None, task: 1) },
+            }),
+        ];
+        ExportJob done = Done(first.Job, chunks);
+        Assert.True(await store.TryFinishAsync(done, first.Lease, default));
+
+        IReadOnlyList<ExportJob> stored = await store.GetRangeTasksAsync(parent.Export.Id, default);
+        Assert.Equal([ExportStatus.Done, ExportStatus.Scheduled], stored.Select(t => t.Export.Status));
+        AssertSame(ExportJson.Read(ExportJson.ToUtf8(done.Export, indented: false)), stored[0].Export);
+        Assert.Null(stored[1].Export.Result);
+    }
+
     // A DONE export read back must equal what the JSON gave: every byte of its JSON, and every chunk field the JSON keeps.
     private static void AssertSame(ExportObject expected, ExportObject actual)
     {
