@@ -287,14 +287,15 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         // One statement: the row is written only while this claim holds the export.
         int rows = await ExecuteAsync(
             $"INSERT INTO {_chunks} (export_id, chunk_index, name, rows, bytes, uncompressed_bytes, sha256, first_created_at, "
-            + "last_created_at, last_id, oversize, attempt) "
-            + "SELECT e.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3 "
+            + "last_created_at, last_id, oversize, source_offset, attempt) "
+            + "SELECT e.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $3 "
             + $"FROM {_table} AS e WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 "
             + $"AND {ParentRunning("e")} ON CONFLICT DO NOTHING",
             cancellationToken,
             Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Int32((int)index), Text(chunk.Name), Int64(chunk.Rows),
             Int64(chunk.Bytes), OptionalInt64(chunk.UncompressedBytes), Text(chunk.Sha256), OptionalText(RoundTrip(chunk.FirstCreatedAt)),
-            OptionalText(RoundTrip(chunk.LastCreatedAt)), OptionalText(chunk.LastId), Bool(chunk.Oversize)).ConfigureAwait(false);
+            OptionalText(RoundTrip(chunk.LastCreatedAt)), OptionalText(chunk.LastId), Bool(chunk.Oversize),
+            OptionalInt64(chunk.SourceOffset)).ConfigureAwait(false);
         return rows == 1;
     }
 
@@ -304,7 +305,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         ArgumentException.ThrowIfNullOrEmpty(exportId);
         var chunks = new List<ChunkInfo>();
         NpgsqlCommand command = _dataSource.CreateCommand(
-            "SELECT name, rows, bytes, uncompressed_bytes, sha256, first_created_at, last_created_at, last_id, oversize "
+            "SELECT name, rows, bytes, uncompressed_bytes, sha256, first_created_at, last_created_at, last_id, oversize, source_offset "
             + $"FROM {_chunks} WHERE export_id = $1 ORDER BY chunk_index");
         await using (command.ConfigureAwait(false))
         {
@@ -320,6 +321,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
                     {
                         UncompressedBytes = reader.IsDBNull(3) ? null : reader.GetInt64(3),
                         LastId = reader.IsDBNull(7) ? null : reader.GetString(7),
+                        SourceOffset = reader.IsDBNull(9) ? null : reader.GetInt64(9),
                     });
                 }
             }

@@ -102,3 +102,8 @@ ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS parent_id text COLLATE "C"
     REFERENCES {schema}.{table} (id) ON DELETE CASCADE;
 ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS range_task jsonb;
 CREATE INDEX IF NOT EXISTS {name}_parent ON {schema}.{table} (parent_id) WHERE parent_id IS NOT NULL;
+
+-- Where the rows after a chunk start in a JSON Lines ledger read in its declared order (ChunkInfo.SourceOffset): the byte
+-- offset just past its last record's line, so a resumed export seeks there instead of reading the file again. Null for
+-- other sources. Added after the chunk records; older rows resume by reading from the first byte, as they always did.
+ALTER TABLE {schema}."{name}_chunks" ADD COLUMN IF NOT EXISTS source_offset bigint CHECK (source_offset > 0);
