@@ -11,7 +11,7 @@ using VoucherExport.Benchmarks.Scale;
 // -- --vs-duckdb N [--repeats R]      the file-to-chunks comparison against DuckDB at 1M and N rows, both orders
 // -- --check [--rows N]               only the byte-for-byte check of every case against the engine
 // -- --scale N                        rows/s and peak working set at 1M and N rows, both orders
-// -- --kill-resume N [--kill-every S] [--lease S] [--chunk-mib M] [--parameters JSON]
+// -- --kill-resume N [--kill-every S] [--lease S] [--chunk-mib M] [--parameters JSON] [--ledger-file F.jsonl]
 //                                     an N-row PostgreSQL -> S3 export through `voucher-export serve`, killed every S s
 //                                     (default 20) and restarted, against the same export uninterrupted (scripts/measure-resume)
 // anything else                       BenchmarkDotNet (e.g. --filter '*' , --list flat)
@@ -65,13 +65,15 @@ int killResume = Array.IndexOf(args, "--kill-resume");
 if (killResume >= 0)
 {
     int parameters = Array.IndexOf(args, "--parameters");
+    int ledgerFile = Array.IndexOf(args, "--ledger-file");
     return await VoucherExport.Benchmarks.Resume.KillResumeRun.RunAsync(
         long.Parse(args[killResume + 1], CultureInfo.InvariantCulture),
         TimeSpan.FromSeconds(Option("--kill-every", 20)),
         Option("--chunk-mib", 8) * 1024L * 1024,
         TimeSpan.FromSeconds(Option("--lease", 4)),
         parameters >= 0 ? args[parameters + 1] : """{"order":"created_at"}""",
-        VoucherExport.Testing.ServerProcess.DefaultCliDll());
+        VoucherExport.Testing.ServerProcess.DefaultCliDll(),
+        ledgerFile >= 0 ? args[ledgerFile + 1] : null);
 }
 
 int scale = Array.IndexOf(args, "--scale");

@@ -56,6 +56,7 @@ public static class ExportEngine
             Parallelism = request.Parallelism,
             AsOf = request.AsOf,
             After = resume?.After,
+            AfterOffset = resume?.SourceOffset,
             CreatedFrom = range?.From,
             CreatedBefore = range?.Before,
         };

@@ -50,6 +50,7 @@ public sealed class ExportResumePoint
         if (last is { LastId: { } id, LastCreatedAt: { } at })
         {
             After = new TransactionKey(at, id);
+            SourceOffset = last.SourceOffset;
         }
     }
 
@@ -61,6 +62,12 @@ public sealed class ExportResumePoint
 
     /// <summary>The last committed record: the run reads only rows after it. Null when nothing with rows was committed.</summary>
     public TransactionKey? After { get; }
+
+    /// <summary>
+    /// Where the rows after <see cref="After"/> start in the ledger file, as the last committed chunk recorded it
+    /// (<see cref="ChunkInfo.SourceOffset"/>); null when it did not.
+    /// </summary>
+    public long? SourceOffset { get; }
 
     /// <summary>Records in the committed chunks.</summary>
     public long Rows { get; }

@@ -20,7 +20,9 @@ namespace VoucherExport.Benchmarks.Resume;
 /// in S3, one export. First the export runs uninterrupted (the expected bytes and the baseline); then again, its server
 /// killed with SIGKILL every <c>--kill-every</c> seconds (default 20) of its life and started again, until DONE. Reports
 /// wall time, kills, attempts, the export's rows, the rows PostgreSQL read for it and their ratio, and whether the two
-/// downloads are the same bytes.
+/// downloads are the same bytes. With <c>--ledger-file F.jsonl</c> the ledger is that JSON Lines file instead (written
+/// from the demo ledger in <c>created_at</c> order when missing), served with <c>Ledger:Order=created_at</c>, and what is
+/// counted is the bytes the servers read: resumed attempts seek to the byte offset their last chunk recorded.
 /// </summary>
 /// <remarks>
 /// "Rows read" is PostgreSQL's own count, independent of ours: the growth of <c>seq_tup_read + idx_tup_fetch</c> of the
@@ -32,6 +34,9 @@ namespace VoucherExport.Benchmarks.Resume;
 /// lower bound).
 /// The ledger stays in schema <c>vx_kill_resume_ROWS</c> for the next run (reused when its row count matches); the
 /// registry schema and the bucket are made for the run and removed after it.
+/// With a ledger file, "bytes read" is the growth of <c>rchar</c> in <c>/proc/PID/io</c> of each server process (every
+/// byte its read calls returned: the file, and a little of sockets and configuration), sampled with each poll; a killed
+/// server's count is its last sample, up to a poll (250 ms) before the kill, so the figure is a lower bound by that much.
 /// </remarks>
 internal static class KillResumeRun
 {
@@ -42,7 +47,8 @@ internal static class KillResumeRun
     private static readonly TimeSpan Bound = TimeSpan.FromHours(2);
 
     /// <summary>Runs the measurement; returns 0 when the killed export ended DONE with the uninterrupted export's bytes.</summary>
-    public static async Task<int> RunAsync(long rows, TimeSpan killEvery, long chunkBytes, TimeSpan lease, string parameters, string cliDll)
+    public static async Task<int> RunAsync(
+        long rows, TimeSpan killEvery, long chunkBytes, TimeSpan lease, string parameters, string cliDll, string? ledgerFile = null)
     {
         string postgres = Required("VX_POSTGRES");
         string endpoint = Required("VX_S3_ENDPOINT");
@@ -52,8 +58,8 @@ internal static class KillResumeRun
         var settings = new Settings(
             postgres, endpoint, Required("VX_S3_ACCESS_KEY"), Required("VX_S3_SECRET_KEY"),
             new PostgresLedgerOptions { Schema = $"vx_kill_resume_{rows}" }, $"vx_kr_reg_{run}", $"vx-kill-resume-{run}",
-            chunkBytes, lease, parameters, cliDll);
-        Console.WriteLine($"# kill and resume: {rows:N0} rows, {chunkBytes / (1024.0 * 1024):N0} MiB chunks, kill every {killEvery.TotalSeconds:N0} s, lease {lease.TotalSeconds:N0} s");
+            chunkBytes, lease, parameters, cliDll, ledgerFile is null ? null : Path.GetFullPath(ledgerFile));
+        Console.WriteLine($"# kill and resume: {rows:N0} rows{(ledgerFile is null ? " in PostgreSQL" : $" in {ledgerFile}")}, {chunkBytes / (1024.0 * 1024):N0} MiB chunks, kill every {killEvery.TotalSeconds:N0} s, lease {lease.TotalSeconds:N0} s");
         Console.WriteLine($"load average before: {loadBefore}");
 
         await using NpgsqlDataSource dataSource = NpgsqlDataSource.Create(postgres);
@@ -62,8 +68,12 @@ internal static class KillResumeRun
         try
         {
             var load = Stopwatch.StartNew();
-            long have = await CountAsync(dataSource, settings.Ledger);
-            if (have == rows)
+            long have = settings.LedgerFile is { } file ? await FileLedgerAsync(file, rows) : await CountAsync(dataSource, settings.Ledger);
+            if (settings.LedgerFile is not null)
+            {
+                Console.WriteLine($"ledger {settings.LedgerFile}: {rows:N0} rows, {have:N0} bytes (in {load.Elapsed.TotalSeconds:N1} s)");
+            }
+            else if (have == rows)
             {
                 Console.WriteLine($"ledger {settings.Ledger.Schema}.{settings.Ledger.Table}: {rows:N0} rows already there, reused");
             }
@@ -81,10 +91,21 @@ internal static class KillResumeRun
             string loadAfter = LoadAverage();
 
             Console.WriteLine();
-            Console.WriteLine("| run | wall s | kills | attempts | export rows | rows read (pg_stat) | ratio | rows read (ours, lower bound) | ratio | chunks | bytes | sha256 |");
-            Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
-            Console.WriteLine(Row("uninterrupted", baseline));
-            Console.WriteLine(Row($"killed every {killEvery.TotalSeconds:N0} s", killed));
+            if (settings.LedgerFile is not null)
+            {
+                Console.WriteLine("| run | wall s | kills | attempts | export rows | bytes read by the servers (rchar, lower bound) | ÷ file bytes | chunks | bytes | sha256 |");
+                Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+                Console.WriteLine(FileRow("uninterrupted", baseline, have));
+                Console.WriteLine(FileRow($"killed every {killEvery.TotalSeconds:N0} s", killed, have));
+            }
+            else
+            {
+                Console.WriteLine("| run | wall s | kills | attempts | export rows | rows read (pg_stat) | ratio | rows read (ours, lower bound) | ratio | chunks | bytes | sha256 |");
+                Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+                Console.WriteLine(Row("uninterrupted", baseline));
+                Console.WriteLine(Row($"killed every {killEvery.TotalSeconds:N0} s", killed));
+            }
+
             Console.WriteLine();
             Console.WriteLine($"rows of the killed run's chunks by attempt: {string.Join(", ", killed.RowsByAttempt.Select(p => $"{p.Key}: {p.Value:N0}"))}");
             Console.WriteLine($"byte-identical to the uninterrupted export: {(same ? "yes" : "NO")} (sha256 of the whole download)");
@@ -106,9 +127,18 @@ internal static class KillResumeRun
     /// <summary>One export on a fresh server; with <paramref name="killEvery"/>, the server killed at that age and restarted until DONE.</summary>
     private static async Task<Outcome> ExportAsync(NpgsqlDataSource dataSource, Settings settings, TimeSpan? killEvery)
     {
-        await WaitBackendsGoneAsync(dataSource);
-        long readBefore = await StableRowsReadAsync(dataSource, settings.Ledger);
+        bool file = settings.LedgerFile is not null;
+        long readBefore = 0;
+        if (!file)
+        {
+            await WaitBackendsGoneAsync(dataSource);
+            readBefore = await StableRowsReadAsync(dataSource, settings.Ledger);
+        }
+
         ServerProcess server = await StartAsync(settings);
+        long bytesRead = 0;
+        long serverStart = ReadChars(server);
+        long serverLast = serverStart;
         try
         {
             var age = Stopwatch.StartNew();
@@ -133,6 +163,7 @@ internal static class KillResumeRun
             while (true)
             {
                 state = await StateAsync(dataSource, settings, id);
+                serverLast = Math.Max(serverLast, ReadChars(server));
                 if (state.Attempts > 0)
                 {
                     lastProgress[state.Attempts] = Math.Max(lastProgress.GetValueOrDefault(state.Attempts), state.ProgressRows);
@@ -150,11 +181,14 @@ internal static class KillResumeRun
 
                 if (killEvery is { } every && age.Elapsed >= every)
                 {
+                    serverLast = Math.Max(serverLast, ReadChars(server));
                     await server.KillAsync();
                     await server.DisposeAsync();
+                    bytesRead += serverLast - serverStart;
                     kills++;
                     Console.WriteLine($"  kill {kills} at {wall.Elapsed.TotalSeconds:N1} s: attempt {state.Attempts}, {state.Chunks} chunks recorded, progress {state.ProgressRows:N0} rows");
                     server = await StartAsync(settings);
+                    serverStart = serverLast = ReadChars(server);
                     age.Restart();
                 }
 
@@ -162,6 +196,7 @@ internal static class KillResumeRun
             }
 
             TimeSpan elapsed = wall.Elapsed;
+            bytesRead += Math.Max(serverLast, ReadChars(server)) - serverStart;
             Dictionary<int, long> byAttempt = await RowsByAttemptAsync(dataSource, settings, id);
             (long bytes, string sha) = await DownloadAsync(server, id);
 
@@ -183,9 +218,17 @@ internal static class KillResumeRun
             }
 
             await server.StopAsync();
-            await WaitBackendsGoneAsync(dataSource);
-            long read = await StableRowsReadAsync(dataSource, settings.Ledger) - readBefore;
-            return new Outcome(state.Status, elapsed, kills, state.Attempts, exportRows, read, ours, state.Chunks, bytes, sha, byAttempt);
+            long read = 0;
+            if (!file)
+            {
+                await WaitBackendsGoneAsync(dataSource);
+                read = await StableRowsReadAsync(dataSource, settings.Ledger) - readBefore;
+            }
+
+            return new Outcome(state.Status, elapsed, kills, state.Attempts, exportRows, read, ours, state.Chunks, bytes, sha, byAttempt)
+            {
+                BytesRead = bytesRead,
+            };
         }
         finally
         {
@@ -194,12 +237,12 @@ internal static class KillResumeRun
     }
 
     private static Task<ServerProcess> StartAsync(Settings settings) => ServerProcess.StartAsync(settings.CliDll,
-        ["--registry", settings.Postgres, "--ledger", $"{settings.Postgres};Application Name={ApplicationName}",
+        ["--registry", settings.Postgres, "--ledger", settings.LedgerFile ?? $"{settings.Postgres};Application Name={ApplicationName}",
          "--sink", $"s3://{settings.Bucket}/exports"],
         new Dictionary<string, string>
         {
             ["Registry__Schema"] = settings.RegistrySchema,
-            ["Ledger__Schema"] = settings.Ledger.Schema,
+            [settings.LedgerFile is null ? "Ledger__Schema" : "Ledger__Order"] = settings.LedgerFile is null ? settings.Ledger.Schema : "created_at",
             ["S3__ServiceUrl"] = settings.Endpoint,
             ["S3__AccessKey"] = settings.AccessKey,
             ["S3__SecretKey"] = settings.SecretKey,
@@ -261,6 +304,49 @@ internal static class KillResumeRun
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// The JSON Lines ledger at <paramref name="path"/>: the demo ledger of <paramref name="rows"/> rows in <c>created_at</c>
+    /// order, written when missing (a file of another size must be removed first); returns its size in bytes.
+    /// </summary>
+    private static async Task<long> FileLedgerAsync(string path, long rows)
+    {
+        string written = path + ".rows";
+        if (!File.Exists(path) || !File.Exists(written) || await File.ReadAllTextAsync(written) != rows.ToString(CultureInfo.InvariantCulture))
+        {
+            string temporary = path + ".tmp";
+            await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                new DemoLedger(rows, seed: 42).WriteJsonLines(output);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            await File.WriteAllTextAsync(written, rows.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return new FileInfo(path).Length;
+    }
+
+    /// <summary><c>rchar</c> of the server process (bytes its read calls returned so far); 0 once it is gone.</summary>
+    private static long ReadChars(ServerProcess server)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{server.ProcessId}/io"))
+            {
+                if (line.StartsWith("rchar:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(6).Trim(), CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // The process is gone.
+        }
+
+        return 0;
     }
 
     /// <summary>The ledger's rows, or -1 when it is not there (or lost its primary key to an interrupted load).</summary>
@@ -361,6 +447,10 @@ internal static class KillResumeRun
         $"| {name} | {o.Wall.TotalSeconds:N1} | {o.Kills} | {o.Attempts} | {o.ExportRows:N0} | {o.RowsRead:N0} | {Ratio(o.RowsRead, o.ExportRows)} | " +
         $"{o.OursRead:N0} | {Ratio(o.OursRead, o.ExportRows)} | {o.Chunks} | {o.Bytes:N0} | {o.Sha256[..16]}… |");
 
+    private static string FileRow(string name, Outcome o, long fileBytes) => string.Create(CultureInfo.InvariantCulture,
+        $"| {name} | {o.Wall.TotalSeconds:N1} | {o.Kills} | {o.Attempts} | {o.ExportRows:N0} | {o.BytesRead:N0} | {Ratio(o.BytesRead, fileBytes)} | " +
+        $"{o.Chunks} | {o.Bytes:N0} | {o.Sha256[..16]}… |");
+
     private static string Ratio(long read, long rows) => rows == 0 ? "-" : (read / (double)rows).ToString("N3", CultureInfo.InvariantCulture);
 
     private static string LoadAverage() => File.Exists("/proc/loadavg")
@@ -373,11 +463,15 @@ internal static class KillResumeRun
 
     private sealed record Settings(
         string Postgres, string Endpoint, string AccessKey, string SecretKey, PostgresLedgerOptions Ledger, string RegistrySchema,
-        string Bucket, long ChunkBytes, TimeSpan Lease, string Parameters, string CliDll);
+        string Bucket, long ChunkBytes, TimeSpan Lease, string Parameters, string CliDll, string? LedgerFile);
 
     private sealed record State(string Status, int Attempts, long ProgressRows, long Chunks);
 
     private sealed record Outcome(
         string Status, TimeSpan Wall, int Kills, int Attempts, long ExportRows, long RowsRead, long OursRead, long Chunks, long Bytes,
-        string Sha256, Dictionary<int, long> RowsByAttempt);
+        string Sha256, Dictionary<int, long> RowsByAttempt)
+    {
+        /// <summary>With a ledger file: the bytes the server processes read (rchar), a lower bound.</summary>
+        public long BytesRead { get; init; }
+    }
 }

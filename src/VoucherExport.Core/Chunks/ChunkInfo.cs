@@ -29,7 +29,18 @@ public sealed record ChunkInfo(
     /// </summary>
     public string? LastId { get; init; }
 
-    /// <summary>Whether <paramref name="other"/> is the same published chunk: every field but <see cref="LastId"/>, which the manifest does not carry.</summary>
+    /// <summary>
+    /// Where the rows after this chunk start in the ledger it was read from: the byte offset just past the line of its last
+    /// record, for a JSON Lines file read in its declared order (null for other sources, or when not known). A resumed
+    /// export seeks there instead of reading the file again from its start (docs/resume.md). Kept by the registry's chunk
+    /// records, not written to the manifest.
+    /// </summary>
+    public long? SourceOffset { get; init; }
+
+    /// <summary>
+    /// Whether <paramref name="other"/> is the same published chunk: every field but <see cref="LastId"/> and
+    /// <see cref="SourceOffset"/>, which the manifest does not carry.
+    /// </summary>
     public bool Equals(ChunkInfo? other) =>
         other is not null
         && Name == other.Name && Rows == other.Rows && Bytes == other.Bytes && Sha256 == other.Sha256

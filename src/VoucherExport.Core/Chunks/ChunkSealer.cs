@@ -29,6 +29,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
     private DateTimeOffset? _firstCreatedAt;
     private DateTimeOffset? _lastCreatedAt;
     private string? _lastId;
+    private long _lastSourceEnd;
     private IChunkWriter? _writer;
     private long _rows;
     private long _bytes;
@@ -117,10 +118,10 @@ internal sealed class ChunkSealer : IAsyncDisposable
 
     /// <summary>
     /// Starts the next chunk holding <paramref name="rows"/> records in <paramref name="bytes"/> uncompressed bytes so far
-    /// (the preamble included), the last of them <paramref name="id"/> made at <paramref name="createdAt"/>, starting the
-    /// encoder with compression; returns the chunk's name.
+    /// (the preamble included), the last of them <paramref name="last"/> (when it holds one) made at
+    /// <paramref name="createdAt"/>, starting the encoder with compression; returns the chunk's name.
     /// </summary>
-    public string Open(DateTimeOffset? createdAt, long rows, long bytes, string? id = null)
+    public string Open(DateTimeOffset? createdAt, long rows, long bytes, VoucherTransaction? last = null)
     {
         _index++;
         _name = ChunkInfo.NameFor(_index, Compression, _rangeTask);
@@ -129,7 +130,8 @@ internal sealed class ChunkSealer : IAsyncDisposable
         _chunkBytes = bytes;
         _firstCreatedAt = createdAt;
         _lastCreatedAt = createdAt;
-        _lastId = id;
+        _lastId = last?.Id;
+        _lastSourceEnd = last?.SourceEnd ?? 0;
         Gzip?.Start();
         return Name;
     }
@@ -138,15 +140,13 @@ internal sealed class ChunkSealer : IAsyncDisposable
     public bool Fits(long rows, long bytes) => _chunkRows + rows <= MaxRows && _chunkBytes + bytes <= MaxBytes;
 
     /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the open chunk, the last of them <paramref name="last"/>.</summary>
-    public void Add(long rows, long bytes, VoucherTransaction last) => Add(rows, bytes, last.CreatedAt, last.Id);
-
-    /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the open chunk, the last of them <paramref name="lastId"/> made at <paramref name="lastCreatedAt"/>.</summary>
-    public void Add(long rows, long bytes, DateTimeOffset lastCreatedAt, string lastId)
+    public void Add(long rows, long bytes, VoucherTransaction last)
     {
         _chunkRows += rows;
         _chunkBytes += bytes;
-        _lastCreatedAt = lastCreatedAt;
-        _lastId = lastId;
+        _lastCreatedAt = last.CreatedAt;
+        _lastId = last.Id;
+        _lastSourceEnd = last.SourceEnd;
     }
 
     /// <summary>Hashes uncompressed bytes of the open chunk (with compression the encoder hashes what it produces instead).</summary>
@@ -161,6 +161,7 @@ internal sealed class ChunkSealer : IAsyncDisposable
         {
             UncompressedBytes = Gzip is null ? null : _chunkBytes,
             LastId = _lastId,
+            SourceOffset = _lastSourceEnd > 0 ? _lastSourceEnd : null,
         };
     }
 

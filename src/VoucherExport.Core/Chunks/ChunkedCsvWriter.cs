@@ -55,8 +55,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     private bool _rotationPending;
     private int _pendingStart;
     private int _pendingLength;
-    private DateTimeOffset _pendingCreatedAt;
-    private string? _pendingId;
+    private VoucherTransaction? _pendingRow;
 
     /// <summary>
     /// Writes through <paramref name="records"/> into chunks of <paramref name="sink"/>, on up to
@@ -218,7 +217,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             {
                 // Only an export without rows gets here: rotation always opens the next chunk with its first record.
                 _staging.ReplacePrefix(0, _preamble.Span);
-                OpenChunk(_preamble.Length, rows: 0, createdAt: null, id: null);
+                OpenChunk(_preamble.Length, rows: 0, first: null);
             }
 
             if (_sealer.IsOpen)
@@ -363,7 +362,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             {
                 // Nothing is staged while no chunk is open, so the record sits at the front; the preamble goes before it.
                 _staging.ReplacePrefix(0, _preamble.Span);
-                OpenChunk(_preamble.Length + length, rows: 1, row.CreatedAt, row.Id);
+                OpenChunk(_preamble.Length + length, rows: 1, row);
             }
             else if (!sealer.HasRowRoom || (_gzip is null ? !sealer.Fits(0, length) : !_gzip.Fits(start + length, sealer.MaxBytes)))
             {
@@ -372,8 +371,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
                 _rotationPending = true;
                 _pendingStart = start;
                 _pendingLength = length;
-                _pendingCreatedAt = row.CreatedAt;
-                _pendingId = row.Id;
+                _pendingRow = row;
                 return i + 1;
             }
             else
@@ -404,7 +402,7 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
             {
                 _staging.ReplacePrefix(_pendingStart, []);
                 _rotationPending = false;
-                sealer.Add(1, _pendingLength, _pendingCreatedAt, _pendingId!);
+                sealer.Add(1, _pendingLength, _pendingRow!);
                 sealer.Count(1, 0);
                 return;
             }
@@ -415,13 +413,13 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         // The waiting record moves to the front of the buffer, behind a fresh preamble.
         _staging.ReplacePrefix(_pendingStart, _preamble.Span);
         _rotationPending = false;
-        OpenChunk(_preamble.Length + _pendingLength, rows: 1, _pendingCreatedAt, _pendingId);
+        OpenChunk(_preamble.Length + _pendingLength, rows: 1, _pendingRow);
     }
 
     /// <summary>Opens the next chunk with what is staged for it (the preamble is among the staged bytes, hashed when flushed).</summary>
-    private void OpenChunk(long bytes, long rows, DateTimeOffset? createdAt, string? id)
+    private void OpenChunk(long bytes, long rows, VoucherTransaction? first)
     {
-        _sealer!.Open(createdAt, rows, bytes, id);
+        _sealer!.Open(first?.CreatedAt, rows, bytes, first);
         _sealer.CountChunk();
         _sealer.Count(rows, _gzip is null ? bytes : 0);
     }

@@ -29,6 +29,7 @@ internal sealed class JsonLinesParallelReader
     internal const int DefaultBlockLines = 2048;
 
     private readonly Func<CancellationToken, ValueTask<Stream>> _open;
+    private readonly JsonLinesResumeSeek? _seek;
     private readonly string _name;
     private readonly JsonLinesSourceOptions _options;
     private readonly int _readBufferBytes;
@@ -42,10 +43,11 @@ internal sealed class JsonLinesParallelReader
     private readonly SharedStrings _strings = SharedStrings.ForOneRead();
 
     public JsonLinesParallelReader(
-        Func<CancellationToken, ValueTask<Stream>> open, string name, JsonLinesSourceOptions options,
+        Func<CancellationToken, ValueTask<Stream>> open, JsonLinesResumeSeek? seek, string name, JsonLinesSourceOptions options,
         int readBufferBytes, int maxLineBytes, int blockBytes, int blockLines, int threads)
     {
         _open = open;
+        _seek = seek;
         _name = name;
         _options = options;
         _readBufferBytes = readBufferBytes;
@@ -151,12 +153,13 @@ internal sealed class JsonLinesParallelReader
         {
             try
             {
-                Stream stream = await reader._open(cancellationToken).ConfigureAwait(false);
+                (Stream stream, long origin) = await JsonLinesResumeSeek.OpenAsync(reader._open, reader._seek, cancellationToken).ConfigureAwait(false);
                 await using (stream.ConfigureAwait(false))
                 {
-                    JsonLinesTransactionSource.StartProgress(stream, read);
+                    JsonLinesTransactionSource.StartProgress(stream, read, origin);
                     using var lines = new LineBuffer(
-                        reader._name, reader._readBufferBytes, reader._maxLineBytes, skipLongLines: reader._skip, reader._options.BufferPool);
+                        reader._name, reader._readBufferBytes, reader._maxLineBytes, skipLongLines: reader._skip, reader._options.BufferPool,
+                        origin);
                     _open = reader.NewBlock();
                     while (true)
                     {
@@ -226,10 +229,10 @@ internal sealed class JsonLinesParallelReader
                     continue;
                 }
 
-                if (!block.TryAdd(line, lines.LineNumber))
+                if (!block.TryAdd(line, lines.LineNumber, lines.LineEnd))
                 {
                     _open = reader.NewBlock(line.Length);
-                    _open.TryAdd(line, lines.LineNumber);
+                    _open.TryAdd(line, lines.LineNumber, lines.LineEnd);
                     return block;
                 }
             }

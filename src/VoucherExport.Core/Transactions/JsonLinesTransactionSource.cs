@@ -61,27 +61,61 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
     public IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadAsync(TransactionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.Parallelism > 1)
-        {
-            // Parsing is most of the cost of a JSON Lines export: it gets the threads, the caller only takes rows in order.
-            return new JsonLinesParallelReader(
-                _open, _name, _options, ReadBufferBytes, MaxLineBytes, BlockBytes, BlockLines, query.Parallelism)
-                .ReadAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
-        }
 
-        return ReadBatchesAsync(query.SkippedRows, query.ReadProgress, cancellationToken);
+        // A resumed export in the declared order starts after the rows its committed chunks hold (docs/resume.md).
+        JsonLinesResumeSeek? seek = JsonLinesResumeSeek.For(query, _options, _open, MaxLineBytes);
+        IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> rows = query.Parallelism > 1
+            // Parsing is most of the cost of a JSON Lines export: it gets the threads, the caller only takes rows in order.
+            ? new JsonLinesParallelReader(
+                _open, seek, _name, _options, ReadBufferBytes, MaxLineBytes, BlockBytes, BlockLines, query.Parallelism)
+                .ReadAsync(query.SkippedRows, query.ReadProgress, cancellationToken)
+            : ReadBatchesAsync(seek, query.SkippedRows, query.ReadProgress, cancellationToken);
+        return seek is null ? rows : WithPhysicalLinesAsync(rows, seek, cancellationToken);
+    }
+
+    /// <summary>The rows of a read that may have seeked, its errors naming physical lines.</summary>
+    private static async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> WithPhysicalLinesAsync(
+        IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> rows, JsonLinesResumeSeek seek,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        IAsyncEnumerator<ReadOnlyMemory<VoucherTransaction>> batches = rows.GetAsyncEnumerator(cancellationToken);
+        await using (batches.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                LedgerFormatException? error = null;
+                try
+                {
+                    if (!await batches.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (LedgerFormatException ex)
+                {
+                    error = ex;
+                }
+
+                if (error is not null)
+                {
+                    throw await seek.PhysicalAsync(error, cancellationToken).ConfigureAwait(false);
+                }
+
+                yield return batches.Current;
+            }
+        }
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadBatchesAsync(
-        SkippedRowCounter skipped, SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
+        JsonLinesResumeSeek? seek, SkippedRowCounter skipped, SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Stream stream = await _open(cancellationToken).ConfigureAwait(false);
+        (Stream stream, long origin) = await JsonLinesResumeSeek.OpenAsync(_open, seek, cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            StartProgress(stream, read);
+            StartProgress(stream, read, origin);
             bool skip = _options.MalformedRows == MalformedRowPolicy.Skip;
-            using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, skipLongLines: skip, _options.BufferPool);
+            using var lines = new LineBuffer(_name, ReadBufferBytes, MaxLineBytes, skipLongLines: skip, _options.BufferPool, origin);
             var batch = new VoucherTransaction[_options.BatchSize];
             var strings = SharedStrings.ForOneRead();
             int count = 0;
@@ -131,7 +165,9 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
 
             try
             {
-                batch[count] = TransactionJson.Parse(line, strings);
+                VoucherTransaction row = TransactionJson.Parse(line, strings);
+                row.SourceEnd = lines.LineEnd;
+                batch[count] = row;
             }
             catch (FormatException ex)
             {
@@ -151,12 +187,16 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
         return count;
     }
 
-    /// <summary>A stream that knows its length (a file) gives the read its total in bytes.</summary>
-    internal static void StartProgress(Stream stream, SourceReadProgress read)
+    /// <summary>
+    /// A stream that knows its length (a file) gives the read its total in bytes; a read that starts at
+    /// <paramref name="origin"/> has come that far already.
+    /// </summary>
+    internal static void StartProgress(Stream stream, SourceReadProgress read, long origin = 0)
     {
         if (stream.CanSeek)
         {
             read.Start(stream.Length, ProgressUnit.Bytes);
+            read.Add(origin);
         }
     }
 

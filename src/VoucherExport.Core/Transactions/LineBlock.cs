@@ -13,6 +13,7 @@ internal sealed class LineBlock
     private byte[] _data;
     private int[] _ends;
     private long[] _lines;
+    private long[] _lineEnds;
     private VoucherTransaction?[] _rows;
     private int _used;
 
@@ -23,6 +24,7 @@ internal sealed class LineBlock
         _data = pool.Rent(bytes);
         _ends = ArrayPool<int>.Shared.Rent(maxLines);
         _lines = ArrayPool<long>.Shared.Rent(maxLines);
+        _lineEnds = ArrayPool<long>.Shared.Rent(maxLines);
         _rows = ArrayPool<VoucherTransaction?>.Shared.Rent(maxLines);
         MaxLines = maxLines;
     }
@@ -42,8 +44,11 @@ internal sealed class LineBlock
     /// <summary>The index of the line whose problem fails the read (when malformed rows are not skipped), or -1.</summary>
     public int FailedAt { get; private set; } = -1;
 
-    /// <summary>Copies <paramref name="line"/> (physical number <paramref name="number"/>) in; false when it does not fit.</summary>
-    public bool TryAdd(ReadOnlySpan<byte> line, long number)
+    /// <summary>
+    /// Copies <paramref name="line"/> (physical number <paramref name="number"/>, ending with its LF at stream offset
+    /// <paramref name="end"/>) in; false when it does not fit.
+    /// </summary>
+    public bool TryAdd(ReadOnlySpan<byte> line, long number, long end)
     {
         if (Count == MaxLines || line.Length > _data.Length - _used)
         {
@@ -53,6 +58,7 @@ internal sealed class LineBlock
         line.CopyTo(_data.AsSpan(_used));
         _used += line.Length;
         _ends[Count] = _used;
+        _lineEnds[Count] = end;
         _lines[Count++] = number;
         return true;
     }
@@ -91,7 +97,9 @@ internal sealed class LineBlock
             {
                 try
                 {
-                    _rows[i] = TransactionJson.Parse(_data.AsSpan(start, end - start), strings);
+                    VoucherTransaction row = TransactionJson.Parse(_data.AsSpan(start, end - start), strings);
+                    row.SourceEnd = _lineEnds[i];
+                    _rows[i] = row;
                 }
                 catch (FormatException ex)
                 {
@@ -126,10 +134,12 @@ internal sealed class LineBlock
         _pool.Return(_data);
         ArrayPool<int>.Shared.Return(_ends);
         ArrayPool<long>.Shared.Return(_lines);
+        ArrayPool<long>.Shared.Return(_lineEnds);
         ArrayPool<VoucherTransaction?>.Shared.Return(_rows, clearArray: true);
         _data = [];
         _ends = [];
         _lines = [];
+        _lineEnds = [];
         _rows = [];
         Count = 0;
     }

@@ -15,12 +15,23 @@ internal sealed class LineBuffer : IDisposable
     private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private bool _discarding;
+    private readonly bool _atStreamStart;
     private int _start;
     private int _end;
 
-    /// <summary>Creates a splitter for <paramref name="source"/> (named in errors).</summary>
-    public LineBuffer(string source, int initialBytes, int maxLineBytes, bool skipLongLines = false, ArrayPool<byte>? pool = null)
+    // The stream offset of _buffer[_start]: where the next line starts.
+    private long _offset;
+
+    /// <summary>
+    /// Creates a splitter for <paramref name="source"/> (named in errors) whose first byte is at <paramref name="startOffset"/>
+    /// of the stream (0: its start, where a UTF-8 byte order mark is skipped; else a line start the read seeked to).
+    /// </summary>
+    public LineBuffer(
+        string source, int initialBytes, int maxLineBytes, bool skipLongLines = false, ArrayPool<byte>? pool = null, long startOffset = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(startOffset);
+        _offset = startOffset;
+        _atStreamStart = startOffset == 0;
         ArgumentOutOfRangeException.ThrowIfLessThan(initialBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLineBytes, Array.MaxLength - 2);
@@ -31,7 +42,16 @@ internal sealed class LineBuffer : IDisposable
         _buffer = _pool.Rent(initialBytes);
     }
 
-    /// <summary>The 1-based physical number of the line last returned by <see cref="TryReadLine"/>.</summary>
+    /// <summary>
+    /// The stream offset just past the line last returned by <see cref="TryReadLine"/> and its LF: where the next line
+    /// starts.
+    /// </summary>
+    public long LineEnd => _offset;
+
+    /// <summary>
+    /// The 1-based physical number of the line last returned by <see cref="TryReadLine"/>, counted from the line the
+    /// splitter started at.
+    /// </summary>
     public long LineNumber { get; private set; }
 
     /// <summary>Whether the input has ended (a read returned no bytes).</summary>
@@ -63,12 +83,12 @@ internal sealed class LineBuffer : IDisposable
         if (newline >= 0)
         {
             line = pending[..newline];
-            _start += newline + 1;
+            Consume(newline + 1);
         }
         else if (IsCompleted && !pending.IsEmpty)
         {
             line = pending;
-            _start = _end;
+            Consume(pending.Length);
         }
         else
         {
@@ -82,7 +102,7 @@ internal sealed class LineBuffer : IDisposable
             line = line[..^1];
         }
 
-        if (LineNumber == 1 && line.StartsWith("\uFEFF"u8))
+        if (LineNumber == 1 && _atStreamStart && line.StartsWith("\uFEFF"u8))
         {
             line = line[3..];
         }
@@ -114,16 +134,16 @@ internal sealed class LineBuffer : IDisposable
         int newline = pending.IndexOf((byte)'\n');
         if (newline >= 0)
         {
-            _start += newline + 1;
+            Consume(newline + 1);
         }
         else if (IsCompleted)
         {
-            _start = _end;
+            Consume(pending.Length);
         }
         else
         {
             // Still inside the long line: drop what was read, keep nothing.
-            _start = _end;
+            Consume(pending.Length);
             return false;
         }
 
@@ -131,6 +151,12 @@ internal sealed class LineBuffer : IDisposable
         LineNumber++;
         LastLineTooLong = true;
         return true;
+    }
+
+    private void Consume(int bytes)
+    {
+        _start += bytes;
+        _offset += bytes;
     }
 
     /// <summary>Space to read more input into; call <see cref="Advance"/> with the count read.</summary>
@@ -161,6 +187,7 @@ internal sealed class LineBuffer : IDisposable
 
                 // The line is over the limit: forget it and read on to its end in the same buffer.
                 _discarding = true;
+                _offset += pending;
                 _start = _end = 0;
                 return _buffer;
             }

@@ -22,6 +22,14 @@ public sealed record TransactionQuery(FilterSet? Filters, ExportOrder Order, Dat
     public TransactionKey? After { get; init; }
 
     /// <summary>
+    /// Where the rows after <see cref="After"/> start in the source, as an earlier read of it recorded
+    /// (<see cref="Chunks.ChunkInfo.SourceOffset"/>): the byte offset just past the line of the row <see cref="After"/>
+    /// names (null: not known). A file source read in its declared order may seek there once it has checked that the
+    /// line before the offset is that row; the engine still drops any row not after <see cref="After"/>.
+    /// </summary>
+    public long? AfterOffset { get; init; }
+
+    /// <summary>
     /// A range task's first instant: only rows with <c>created_at</c> at or after it are wanted (null: no bound). Sources
     /// that seek say so with <see cref="SourcePushdown.RangeApplied"/>, as for <see cref="After"/>.
     /// </summary>

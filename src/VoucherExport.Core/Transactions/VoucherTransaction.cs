@@ -42,4 +42,10 @@ public sealed class VoucherTransaction
 
     /// <summary><c>details.balance.balance</c>, the balance after the transaction, or null.</summary>
     public long? Balance { get; init; }
+
+    /// <summary>
+    /// The byte offset just past this row's line in the JSON Lines file it was read from (0: not read from such a file).
+    /// The chunk that ends with this row records it, so that a resumed export can seek there (<see cref="Chunks.ChunkInfo.SourceOffset"/>).
+    /// </summary>
+    internal long SourceEnd { get; set; }
 }

@@ -14,7 +14,9 @@ namespace VoucherExport.PostgreSql;
 /// <remarks>
 /// Lease instants come from the database's clock (<see cref="PostgresExportStoreOptions.LeaseClock"/>), so instances whose
 /// clocks drift apart agree on when a lease ran out. Each committed chunk is a row of <c>{table}_chunks</c>, written only
-/// while the committing claim still holds the export (<see cref="TryCommitChunkAsync"/>). Adds, hand-backs and final
+/// while the committing claim still holds the export (<see cref="TryCommitChunkAsync"/>). A finished export's chunk list
+/// is a row per chunk of <c>{table}_published</c>, written with its final state, so its own row stays small (reads put
+/// the list back; <see cref="PublishedChunkTable"/>). Adds, hand-backs and final
 /// states are announced with <c>NOTIFY</c>, so registries wake at once (<see cref="ListenAsync"/>) instead of polling.
 /// </remarks>
 public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IExportChangeFeed
@@ -22,10 +24,13 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
     private const string Columns =
         "e.app_id, e.status, e.export, e.csv, e.max_chunk_bytes, e.max_chunk_rows, e.progress_rows, e.progress_bytes, e.progress_chunks, "
         + "e.chunk_compression, e.chunk_compression_level, e.progress_phase, e.progress_phase_done, e.progress_phase_total, e.progress_phase_unit, "
-        + "e.range_task";
+        + "e.range_task, e.result_chunks";
 
     // Queries that read more than a job add their columns after these.
-    private const int ColumnCount = 16;
+    private const int ColumnCount = 17;
+
+    // result_chunks: how many chunks of the result live in {table}_published; null when the JSON holds them (PublishedChunkTable).
+    private const int PublishedColumn = 16;
 
     // Applications see only the exports they created, never the range tasks of one.
     private const string Visible = "e.parent_id IS NULL";
@@ -34,6 +39,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
     private readonly PostgresExportStoreOptions _options;
     private readonly string _table;
     private readonly string _chunks;
+    private readonly PublishedChunkTable _published;
     private readonly bool _databaseClock;
 
     /// <summary>A store in the table <paramref name="options"/> names (create it with <see cref="EnsureCreatedAsync"/>).</summary>
@@ -43,6 +49,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         _options = (options ?? PostgresExportStoreOptions.Default).Validate();
         _table = _options.QualifiedTable;
         _chunks = _options.QualifiedChunksTable;
+        _published = new PublishedChunkTable(_options.QualifiedPublishedTable);
         _databaseClock = _options.LeaseClock == LeaseClock.Database;
     }
 
@@ -126,10 +133,9 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
             return false;
         }
 
-        int rows = await ExecuteAsync(
+        int rows = await WriteAsync(
             $"UPDATE {_table} AS e SET {WriteSet("$3")} WHERE e.id = $1 AND e.status = $2 AND {Visible}",
-            cancellationToken,
-            [Text(updated.Export.Id), Text(ExportStateMachine.Name(expected)), .. WriteValues(updated.Export)]).ConfigureAwait(false);
+            updated.Export, cancellationToken, Text(updated.Export.Id), Text(ExportStateMachine.Name(expected))).ConfigureAwait(false);
         return rows == 1;
     }
 
@@ -236,11 +242,10 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
             return false;
         }
 
-        int rows = await ExecuteAsync(
+        int rows = await WriteAsync(
             $"UPDATE {_table} AS e SET {WriteSet("$4")} "
             + $"WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 AND {ParentRunning("e")}",
-            cancellationToken,
-            [Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), .. WriteValues(updated.Export)]).ConfigureAwait(false);
+            updated.Export, cancellationToken, Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt)).ConfigureAwait(false);
         if (rows == 1)
         {
             await NotifyAsync(cancellationToken).ConfigureAwait(false);
@@ -282,14 +287,15 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         // One statement: the row is written only while this claim holds the export.
         int rows = await ExecuteAsync(
             $"INSERT INTO {_chunks} (export_id, chunk_index, name, rows, bytes, uncompressed_bytes, sha256, first_created_at, "
-            + "last_created_at, last_id, oversize, attempt) "
-            + "SELECT e.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $3 "
+            + "last_created_at, last_id, oversize, source_offset, attempt) "
+            + "SELECT e.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $3 "
             + $"FROM {_table} AS e WHERE e.id = $1 AND e.status = 'IN_PROGRESS' AND e.lease_owner = $2 AND e.attempts = $3 "
             + $"AND {ParentRunning("e")} ON CONFLICT DO NOTHING",
             cancellationToken,
             Text(lease.ExportId), Text(lease.Owner), Int32(lease.Attempt), Int32((int)index), Text(chunk.Name), Int64(chunk.Rows),
             Int64(chunk.Bytes), OptionalInt64(chunk.UncompressedBytes), Text(chunk.Sha256), OptionalText(RoundTrip(chunk.FirstCreatedAt)),
-            OptionalText(RoundTrip(chunk.LastCreatedAt)), OptionalText(chunk.LastId), Bool(chunk.Oversize)).ConfigureAwait(false);
+            OptionalText(RoundTrip(chunk.LastCreatedAt)), OptionalText(chunk.LastId), Bool(chunk.Oversize),
+            OptionalInt64(chunk.SourceOffset)).ConfigureAwait(false);
         return rows == 1;
     }
 
@@ -299,7 +305,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         ArgumentException.ThrowIfNullOrEmpty(exportId);
         var chunks = new List<ChunkInfo>();
         NpgsqlCommand command = _dataSource.CreateCommand(
-            "SELECT name, rows, bytes, uncompressed_bytes, sha256, first_created_at, last_created_at, last_id, oversize "
+            "SELECT name, rows, bytes, uncompressed_bytes, sha256, first_created_at, last_created_at, last_id, oversize, source_offset "
             + $"FROM {_chunks} WHERE export_id = $1 ORDER BY chunk_index");
         await using (command.ConfigureAwait(false))
         {
@@ -315,6 +321,7 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
                     {
                         UncompressedBytes = reader.IsDBNull(3) ? null : reader.GetInt64(3),
                         LastId = reader.IsDBNull(7) ? null : reader.GetString(7),
+                        SourceOffset = reader.IsDBNull(9) ? null : reader.GetInt64(9),
                     });
                 }
             }
@@ -475,36 +482,47 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var records = new List<ExportRecord>();
+        var jobs = new List<(ExportJob, int?)>();
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var command = new NpgsqlCommand(
-                $"SELECT {Columns}, e.lease_owner, e.lease_expires_at, e.attempts, e.started_at, e.updated_at FROM {_table} AS e "
-                + $"WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND {Visible} ORDER BY e.created_at DESC, e.seq DESC LIMIT $2", connection);
-            await using (command.ConfigureAwait(false))
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
+                System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                command.Parameters.Add(TextArray(appIds));
-                command.Parameters.Add(Int64(limit));
-                NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+                var command = new NpgsqlCommand(
+                    $"SELECT {Columns}, e.lease_owner, e.lease_expires_at, e.attempts, e.started_at, e.updated_at FROM {_table} AS e "
+                    + $"WHERE ($1::text[] IS NULL OR e.app_id = ANY($1)) AND {Visible} ORDER BY e.created_at DESC, e.seq DESC LIMIT $2",
+                    connection, transaction);
+                await using (command.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    command.Parameters.Add(TextArray(appIds));
+                    command.Parameters.Add(Int64(limit));
+                    NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
                     {
-                        ExportJob job = ReadJob(reader);
-                        bool running = job.Export.Status == ExportStatus.InProgress;
-                        records.Add(new ExportRecord(
-                            job,
-                            running && !reader.IsDBNull(ColumnCount) ? reader.GetString(ColumnCount) : null,
-                            running ? OptionalInstant(reader, ColumnCount + 1) : null,
-                            reader.GetInt32(ColumnCount + 2),
-                            OptionalInstant(reader, ColumnCount + 3),
-                            OptionalInstant(reader, ColumnCount + 4)!.Value));
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            ExportJob job = ReadJob(reader);
+                            jobs.Add((job, PublishedCount(reader)));
+                            bool running = job.Export.Status == ExportStatus.InProgress;
+                            records.Add(new ExportRecord(
+                                job,
+                                running && !reader.IsDBNull(ColumnCount) ? reader.GetString(ColumnCount) : null,
+                                running ? OptionalInstant(reader, ColumnCount + 1) : null,
+                                reader.GetInt32(ColumnCount + 2),
+                                OptionalInstant(reader, ColumnCount + 3),
+                                OptionalInstant(reader, ColumnCount + 4)!.Value));
+                        }
                     }
                 }
+
+                // The results' chunk lists, from the same snapshot.
+                List<ExportJob> filled = await _published.FillAsync(connection, transaction, jobs, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return [.. records.Select((record, i) => record with { Job = filled[i] })];
             }
         }
-
-        return records;
     }
 
     /// <inheritdoc />
@@ -573,23 +591,53 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }
         : new NpgsqlParameter<string[]> { TypedValue = [.. values], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
-    // The SET list of a status write starting at parameter `first`: status, export, progress; a final state ends the lease.
+    // The SET list of a status write starting at parameter `first`: status, export, progress, where the result's chunks are;
+    // a final state ends the lease.
     private static string WriteSet(string first)
     {
         int n = int.Parse(first.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
         return $"status = ${n}, export = ${n + 1}, progress_rows = ${n + 2}, progress_bytes = ${n + 3}, progress_chunks = ${n + 4}, "
-            + $"lease_owner = CASE WHEN ${n} IN ('DONE', 'ERROR') THEN NULL ELSE e.lease_owner END, "
+            + $"result_chunks = ${n + 5}, lease_owner = CASE WHEN ${n} IN ('DONE', 'ERROR') THEN NULL ELSE e.lease_owner END, "
             + $"lease_expires_at = CASE WHEN ${n} IN ('DONE', 'ERROR') THEN NULL ELSE e.lease_expires_at END, updated_at = now()";
     }
 
-    private static NpgsqlParameter[] WriteValues(ExportObject export)
+    // A status write (WriteSet) whose key parameters come first. A result's chunk list goes to {table}_published in the
+    // same transaction as the row: nobody reads the final state without its list, and the row stays small.
+    private async Task<int> WriteAsync(string sql, ExportObject export, CancellationToken cancellationToken, params NpgsqlParameter[] keys)
     {
+        ExportObject stored = PublishedChunkTable.Split(export, out IReadOnlyList<ExportChunk>? chunks);
         ExportProgress progress = export.Progress ?? default;
-        return
+        NpgsqlParameter[] parameters =
         [
-            Text(ExportStateMachine.Name(export.Status)), Json(ExportJson.ToUtf8(export, indented: false)),
-            Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks),
+            .. keys, Text(ExportStateMachine.Name(export.Status)), Json(ExportJson.ToUtf8(stored, indented: false)),
+            Int64(progress.Rows), Int64(progress.Bytes), Int32(progress.Chunks), OptionalInt32(chunks?.Count),
         ];
+        if (chunks is not { Count: > 0 })
+        {
+            return await ExecuteAsync(sql, cancellationToken, parameters).ConfigureAwait(false);
+        }
+
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var update = new NpgsqlCommand(sql, connection, transaction);
+                await using (update.ConfigureAwait(false))
+                {
+                    update.Parameters.AddRange(parameters);
+                    if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+                    {
+                        return 0;
+                    }
+                }
+
+                await _published.InsertAsync(connection, transaction, export.Id, chunks, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return 1;
+            }
+        }
     }
 
     private static ExportJob ReadJob(NpgsqlDataReader reader)
@@ -636,29 +684,39 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
             ? task
             : 0;
 
+    // Jobs with their result's chunk lists: the rows, then the lists of all of them in one more query, both in one snapshot.
     private async Task<List<ExportJob>> QueryJobsAsync(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {
-        var jobs = new List<ExportJob>();
+        var jobs = new List<(ExportJob, int?)>();
         NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var command = new NpgsqlCommand(sql, connection);
-            await using (command.ConfigureAwait(false))
+            NpgsqlTransaction transaction = await connection.BeginTransactionAsync(
+                System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                command.Parameters.AddRange(parameters);
-                NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
+                var command = new NpgsqlCommand(sql, connection, transaction);
+                await using (command.ConfigureAwait(false))
                 {
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    command.Parameters.AddRange(parameters);
+                    NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
                     {
-                        jobs.Add(ReadJob(reader));
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            jobs.Add((ReadJob(reader), PublishedCount(reader)));
+                        }
                     }
                 }
+
+                List<ExportJob> filled = await _published.FillAsync(connection, transaction, jobs, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return filled;
             }
         }
-
-        return jobs;
     }
+
+    private static int? PublishedCount(NpgsqlDataReader reader) => reader.IsDBNull(PublishedColumn) ? null : reader.GetInt32(PublishedColumn);
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {
@@ -700,6 +758,10 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
     private static NpgsqlParameter Interval(TimeSpan value) => new NpgsqlParameter<TimeSpan> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Interval };
 
     private static NpgsqlParameter Int32(int value) => new NpgsqlParameter<int> { TypedValue = value };
+
+    private static NpgsqlParameter OptionalInt32(int? value) => value is { } v
+        ? Int32(v)
+        : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
 
     private static NpgsqlParameter OptionalInt64(long? value) => value is { } v
         ? Int64(v)

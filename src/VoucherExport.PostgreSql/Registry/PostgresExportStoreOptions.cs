@@ -30,6 +30,9 @@ public sealed record PostgresExportStoreOptions
     /// <summary>The quoted table of chunk records (<c>{table}_chunks</c>) for SQL text.</summary>
     internal string QualifiedChunksTable => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Table + "_chunks")}";
 
+    /// <summary>The quoted table of finished exports' chunk lists (<c>{table}_published</c>) for SQL text.</summary>
+    internal string QualifiedPublishedTable => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Table + "_published")}";
+
     /// <summary>The channel the store notifies on when an export is added, handed back or ends.</summary>
     /// (A hash of schema and table: a channel is an identifier of at most 63 bytes.)
     internal string Channel => "vx_exports_" + Convert.ToHexStringLower(

@@ -72,6 +72,29 @@ CREATE TABLE IF NOT EXISTS {schema}."{name}_chunks" (
     CONSTRAINT {name}_chunks_export_fkey FOREIGN KEY (export_id) REFERENCES {schema}.{table} (id) ON DELETE CASCADE
 );
 
+-- The chunk list of a finished export (issue 12, limits): one row per published chunk, in order, written in the
+-- transaction that stores the DONE state, so the export's row (and every list query reading it) stays the same size at
+-- 1 chunk and at 100,000. result_chunks counts the rows; null means the "export" JSON holds the list itself (exports
+-- finished before this table existed, and exports without a result). Timestamps are the JSON's, to the millisecond.
+ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS result_chunks integer;
+CREATE TABLE IF NOT EXISTS {schema}."{name}_published" (
+    export_id          text COLLATE "C" NOT NULL,
+    position           integer NOT NULL CHECK (position >= 1),
+    name               text COLLATE "C" NOT NULL,
+    -- Where the chunk is fetched; null when the sink has no address.
+    url                text,
+    rows               bigint NOT NULL,
+    bytes              bigint NOT NULL,
+    -- The CSV size of a compressed chunk; null for a plain one, whose CSV size is bytes.
+    uncompressed_bytes bigint,
+    sha256             text COLLATE "C" NOT NULL,
+    first_created_at   timestamptz,
+    last_created_at    timestamptz,
+    oversize           boolean NOT NULL,
+    CONSTRAINT {name}_published_pkey PRIMARY KEY (export_id, position),
+    CONSTRAINT {name}_published_export_fkey FOREIGN KEY (export_id) REFERENCES {schema}.{table} (id) ON DELETE CASCADE
+);
+
 -- Range tasks (issue 12): an export split into created_at ranges keeps each range as a hidden row of this table, claimed,
 -- leased and fenced like an export, and removed with its export. range_task holds the range, the task's place and the
 -- export's first start (ExportRangeTask). Applications never see these rows.
@@ -79,3 +102,8 @@ ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS parent_id text COLLATE "C"
     REFERENCES {schema}.{table} (id) ON DELETE CASCADE;
 ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS range_task jsonb;
 CREATE INDEX IF NOT EXISTS {name}_parent ON {schema}.{table} (parent_id) WHERE parent_id IS NOT NULL;
+
+-- Where the rows after a chunk start in a JSON Lines ledger read in its declared order (ChunkInfo.SourceOffset): the byte
+-- offset just past its last record's line, so a resumed export seeks there instead of reading the file again. Null for
+-- other sources. Added after the chunk records; older rows resume by reading from the first byte, as they always did.
+ALTER TABLE {schema}."{name}_chunks" ADD COLUMN IF NOT EXISTS source_offset bigint CHECK (source_offset > 0);

@@ -2,10 +2,12 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using VoucherExport.Chunks;
+using VoucherExport.Demo;
 using VoucherExport.Ordering;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.Tests.Support;
+using VoucherExport.Tests.Transactions;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Resume;
@@ -37,12 +39,13 @@ public class ResumeProperties
          from gzip in Gen.Elements(false, true)
          from threads in Gen.Elements(1, 3)
          from declared in Gen.Elements(false, true)
+         from file in Gen.Elements(false, declared)
          from up in Gen.Elements(false, true)
          from faults in Faults
-         select (count, maxBytes, maxRows, gzip, threads, declared, up, faults)).ToArbitrary(),
+         select (count, maxBytes, maxRows, gzip, threads, declared, file, up, faults)).ToArbitrary(),
         input =>
         {
-            var (count, maxBytes, maxRows, gzip, threads, declared, up, faults) = input;
+            var (count, maxBytes, maxRows, gzip, threads, declared, file, up, faults) = input;
             ExportOrder order = up ? ExportOrder.CreatedAtAscending : ExportOrder.CreatedAtDescending;
             VoucherTransaction[] rows = Rows.Demo(count, seed: count + 11);
             if (declared)
@@ -50,7 +53,11 @@ public class ResumeProperties
                 Array.Sort(rows, TransactionOrder.For(order));
             }
 
-            var source = new InMemoryTransactionSource(rows, batchSize: 97, declaredOrder: declared ? order : null);
+            // A JSON Lines file in the export's order: a resumed attempt seeks to the offset its last chunk recorded.
+            var reads = new List<ReadPositionStream>();
+            ITransactionSource source = file
+                ? JsonLinesFile(count, order, reads)
+                : new InMemoryTransactionSource(rows, batchSize: 97, declaredOrder: declared ? order : null);
             var limits = new ChunkLimits
             {
                 MaxChunkBytes = maxBytes,
@@ -87,6 +94,7 @@ public class ResumeProperties
                     },
                 };
 
+                int opened = reads.Count;
                 try
                 {
                     ExportEngine.RunAsync(attempt, source, new SingleSinkFactory(sink)).GetAwaiter().GetResult();
@@ -94,6 +102,15 @@ public class ResumeProperties
                 }
                 catch (InjectedFaultException)
                 {
+                }
+                finally
+                {
+                    if (file && attempt.Resume is { After: not null } resumed)
+                    {
+                        // Every recorded chunk of a file read in its order knows where its rows end, and the attempt read from there.
+                        Assert.NotNull(resumed.SourceOffset);
+                        Assert.Contains(resumed.SourceOffset!.Value, reads[opened].ReadsAt);
+                    }
                 }
             }
 
@@ -129,6 +146,35 @@ public class ResumeProperties
         Assert.Equal(new TransactionKey(Rows.Start, "vtx_4"), point.After);
         Assert.Equal(4, point.Rows);
         Assert.Equal(200, point.Bytes);
+    }
+
+    /// <summary>
+    /// A JSON Lines ledger of <paramref name="count"/> demo rows in <paramref name="order"/> (CRLF on some lines), read in
+    /// small blocks; every stream it opens is added to <paramref name="reads"/>.
+    /// </summary>
+    private static JsonLinesTransactionSource JsonLinesFile(int count, ExportOrder order, List<ReadPositionStream> reads)
+    {
+        string[] lines = System.Text.Encoding.UTF8.GetString(DemoLedgerTests.JsonLines(new DemoLedger(count, count + 11)))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (order == ExportOrder.CreatedAtDescending)
+        {
+            Array.Reverse(lines);
+        }
+
+        byte[] ledger = System.Text.Encoding.UTF8.GetBytes(string.Concat(lines.Select((line, i) => line + (i % 3 == 0 ? "\r\n" : "\n"))));
+        return new JsonLinesTransactionSource(
+            _ =>
+            {
+                var stream = new ReadPositionStream(ledger);
+                reads.Add(stream);
+                return ValueTask.FromResult<Stream>(stream);
+            },
+            "ledger.jsonl",
+            new JsonLinesSourceOptions { DeclaredOrder = order, BatchSize = 97 })
+        {
+            BlockBytes = 8192,
+            BlockLines = 13,
+        };
     }
 
     /// <summary>The factory of one sink, whatever the export id.</summary>

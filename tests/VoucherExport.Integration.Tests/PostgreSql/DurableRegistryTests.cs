@@ -158,6 +158,53 @@ public class DurableRegistryTests
         }
     }
 
+    [PostgresFact]
+    public async Task AJsonLinesLedgerExportResumesAtTheByteOffsetItsLastChunkRecorded()
+    {
+        await using var db = await PgTestDatabase.CreateAsync(ledger: false, exports: true);
+        var file = new MemoryStream();
+        new DemoLedger(3000, seed: 9).WriteJsonLines(file);
+        byte[] ledger = file.ToArray();
+        var reads = new ConcurrentQueue<VoucherExport.Tests.Transactions.ReadPositionStream>();
+        JsonLinesTransactionSource Source() => new(
+            _ =>
+            {
+                var stream = new VoucherExport.Tests.Transactions.ReadPositionStream(ledger);
+                reads.Enqueue(stream);
+                return ValueTask.FromResult<Stream>(stream);
+            },
+            "ledger.jsonl",
+            new JsonLinesSourceOptions { DeclaredOrder = VoucherExport.Parameters.ExportOrder.CreatedAtAscending, BatchSize = 100 });
+        var parameters = VoucherExport.Parameters.ExportParameters.Default with { Order = VoucherExport.Parameters.ExportOrder.CreatedAtAscending };
+        List<byte[]> reference = await PgTestData.ExportAsync(PgTestData.Request(parameters, SmallChunks), Source());
+
+        // The first registry stops mid-export with a shared store: it hands the export back with its committed chunks.
+        var sinks = new TrackingSinkFactory();
+        var paused = new PausingSource(Source(), pauseAfter: 12);
+        var first = new ExportRegistry(new PostgresExportStore(db.DataSource, db.Exports), paused, sinks, Options(1, "first"));
+        ExportObject running = await first.CreateAsync("app", ExportScope.All, parameters);
+        await paused.Paused;
+        await first.DisposeAsync();
+
+        // Each recorded chunk holds where its rows end in the file, stored by PostgreSQL.
+        var store = new PostgresExportStore(db.DataSource, db.Exports);
+        IReadOnlyList<ChunkInfo> recorded = await store.GetChunksAsync(running.Id, default);
+        Assert.NotEmpty(recorded);
+        Assert.All(recorded, chunk => Assert.Equal((byte)'\n', ledger[chunk.SourceOffset!.Value - 1]));
+        long offset = recorded[^1].SourceOffset!.Value;
+
+        int opened = reads.Count;
+        await using var second = new ExportRegistry(store, Source(), sinks, Options(1, "second"));
+        ExportObject done = (await second.WaitAsync("app", running.Id))!;
+        Assert.Equal(ExportStatus.Done, done.Status);
+        AssertSameBytes(reference, Chunks(sinks, done));
+
+        // The second attempt read the file from that offset on (and the committed row's line before it), not from byte 0.
+        var resumed = reads.Skip(opened).Single();
+        Assert.Contains(offset, resumed.ReadsAt);
+        Assert.True(resumed.BytesRead <= ledger.Length - offset + 64 * 1024, $"{resumed.BytesRead} bytes read after offset {offset} of {ledger.Length}");
+    }
+
     /// <summary>A store that records the outcome of every attempt to finish an export.</summary>
     private sealed class RecordingStore(IExportStore inner) : IExportStore
     {

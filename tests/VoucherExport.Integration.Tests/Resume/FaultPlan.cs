@@ -1,5 +1,3 @@
-using VoucherExport.Chunks;
-
 namespace VoucherExport.Integration.Tests.Resume;
 
 /// <summary>
@@ -9,12 +7,15 @@ namespace VoucherExport.Integration.Tests.Resume;
 /// </summary>
 internal sealed class FaultPlan
 {
-    private readonly List<(HookPoint Point, int Chunk)> _pending;
+    private readonly List<(HookPoint Point, string? Chunk)> _pending;
     private readonly List<(HookPoint Point, string? Chunk)> _fired = [];
 
-    /// <summary>The plan of <paramref name="faults"/>; a chunk number is taken modulo <paramref name="chunks"/> (1-based).</summary>
-    public FaultPlan(IEnumerable<(HookPoint Point, int Chunk)> faults, int chunks) =>
-        _pending = [.. faults.Select(f => (f.Point, IsChunkPoint(f.Point) ? 1 + (f.Chunk % chunks) : 0))];
+    /// <summary>
+    /// The plan of <paramref name="faults"/>; a chunk number picks one of <paramref name="chunks"/> (the names the export
+    /// publishes, in order), modulo their count.
+    /// </summary>
+    public FaultPlan(IEnumerable<(HookPoint Point, int Chunk)> faults, IReadOnlyList<string> chunks) =>
+        _pending = [.. faults.Select(f => (f.Point, IsChunkPoint(f.Point) ? chunks[f.Chunk % chunks.Count] : null))];
 
     /// <summary>The faults that fired so far, in order.</summary>
     public IReadOnlyList<string> Fired
@@ -44,7 +45,7 @@ internal sealed class FaultPlan
         {
             lock (_pending)
             {
-                return [.. _pending.Select(f => $"{f.Point}#{f.Chunk}")];
+                return [.. _pending.Select(f => $"{f.Point}{(f.Chunk is null ? "" : " " + f.Chunk)}")];
             }
         }
     }
@@ -54,8 +55,7 @@ internal sealed class FaultPlan
     {
         lock (_pending)
         {
-            int index = _pending.FindIndex(f => f.Point == point
-                && (!IsChunkPoint(point) || chunk == ChunkInfo.NameFor(f.Chunk) || chunk == ChunkInfo.NameFor(f.Chunk, ChunkCompression.Gzip)));
+            int index = _pending.FindIndex(f => f.Point == point && (!IsChunkPoint(point) || chunk == f.Chunk));
             if (index < 0)
             {
                 return;

@@ -17,7 +17,7 @@ namespace VoucherExport.Integration.Tests.Resume;
 /// <summary>
 /// The resume contract of issue 12 on the real parts: a registry on PostgreSQL (store and ledger) writing to Ceph S3,
 /// with transient faults injected anywhere around a chunk's commit, in the manifest, in the final write and in lease
-/// renewals, any number of times.
+/// renewals, any number of times; every other case is an export split into range tasks.
 /// </summary>
 public class S3ResumePropertyTests
 {
@@ -41,7 +41,7 @@ public class S3ResumePropertyTests
             from point in Gen.Elements(s_points)
             from chunk in Gen.Choose(0, 999)
             select (point, chunk)))
-        select new Case(gzip, kib * 1024, threads, up, faults);
+        select new Case(gzip, kib * 1024, threads, up, faults, Tasks: 0);
 
     /// <summary>
     /// Property: whatever transient faults strike, the export ends <c>DONE</c> with exactly the objects (chunks and manifest,
@@ -62,10 +62,11 @@ public class S3ResumePropertyTests
             int runs = 0;
 
             // Off xunit's synchronization context: FsCheck runs each case synchronously.
+            // Every other case is split into three range tasks, so both kinds always run.
             await Task.Run(() => Prop.ForAll(Cases.ToArbitrary(), c =>
             {
                 runs++;
-                RunCaseAsync(c, db, bucket, s3, source).GetAwaiter().GetResult();
+                RunCaseAsync(c with { Tasks = runs % 2 == 0 ? 3 : 0 }, db, bucket, s3, source).GetAwaiter().GetResult();
             }).Check(Config.QuickThrowOnFailure.WithMaxTest(12)));
             Assert.Equal(12, runs);
         }
@@ -91,16 +92,47 @@ public class S3ResumePropertyTests
         var job = new ExportJob("app", export, CsvFormat.Default, limits);
         string prefix = s3.ExportPrefix(export.Id);
 
-        // The reference: the same export (id, request, keys) run once by the engine alone, uninterrupted; then removed.
-        var reference = new ExportRequest { Export = export, Csv = job.Csv, Chunks = limits, Parallelism = c.Threads, Time = new FakeTimeProvider(s_createdAt) };
-        await ExportEngine.RunAsync(reference, source, s3);
+        var options = new ExportRegistryOptions
+        {
+            MaxConcurrentExports = 1,
+            Parallelism = c.Threads,
+            WorkerName = "resume-" + export.Id[^6..],
+            LeaseDuration = TimeSpan.FromSeconds(2),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(300),
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            RangeTasks = Math.Max(1, c.Tasks),
+            Retry = new ExportRetryOptions { MaxAttempts = 10, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) },
+        };
+
+        // The reference: the same export (id, request, keys) run once uninterrupted, by the engine alone or, split, by a
+        // registry without faults; then removed.
+        if (c.Tasks == 0)
+        {
+            var reference = new ExportRequest { Export = export, Csv = job.Csv, Chunks = limits, Parallelism = c.Threads, Time = new FakeTimeProvider(s_createdAt) };
+            await ExportEngine.RunAsync(reference, source, s3);
+        }
+        else
+        {
+            var plain = new PostgresExportStore(db.DataSource, db.Exports);
+            await using (var registry = new ExportRegistry(plain, source, s3, options with { WorkerName = options.WorkerName + "-reference" }))
+            {
+                await plain.AddAsync(job, CancellationToken.None);
+                ExportObject reference = (await registry.WaitAsync("app", export.Id).WaitAsync(TimeSpan.FromSeconds(60)))!;
+                Assert.True(reference.Status == ExportStatus.Done, $"{c}: reference {reference.Status} {reference.Error?.Details}");
+                Assert.Equal(c.Tasks, (await plain.GetRangeTasksAsync(export.Id, CancellationToken.None)).Count);
+            }
+
+            Assert.True(await plain.RemoveAsync("app", export.Id, CancellationToken.None));
+        }
+
         Dictionary<string, byte[]> expected = await StoredObjects.ReadAllAsync(bucket, prefix);
         await s3.Create(export.Id).DeleteAllAsync(CancellationToken.None);
         Assert.Empty(await bucket.KeysAsync(prefix));
-        int chunks = expected.Count - 1;
-        Assert.True(chunks >= 3, $"the case writes only {chunks} chunks");
+        string[] names = [.. expected.Keys.Select(k => k[prefix.Length..]).Where(n => n != ExportEngine.ManifestName).Order(StringComparer.Ordinal)];
+        Assert.True(names.Length >= 3, $"the case writes only {names.Length} chunks");
+        Assert.All(names, n => Assert.Matches(c.Tasks == 0 ? "^part-[0-9]{5}\\.csv" : "^part-0000[1-3]-[0-9]{5}\\.csv", n));
 
-        var plan = new FaultPlan(c.Faults, chunks);
+        var plan = new FaultPlan(c.Faults, names);
         var recorded = new ConcurrentDictionary<string, StoredObjects.Version>(StringComparer.Ordinal);
         var reopened = new ConcurrentQueue<string>();
         var sinks = new HookedChunkSinkFactory(s3, (point, name, _) =>
@@ -127,16 +159,6 @@ public class S3ResumePropertyTests
 
             plan.Fire(point, chunk?.Name);
         });
-        var options = new ExportRegistryOptions
-        {
-            MaxConcurrentExports = 1,
-            Parallelism = c.Threads,
-            WorkerName = "resume-" + export.Id[^6..],
-            LeaseDuration = TimeSpan.FromSeconds(2),
-            HeartbeatInterval = TimeSpan.FromMilliseconds(300),
-            PollInterval = TimeSpan.FromMilliseconds(100),
-            Retry = new ExportRetryOptions { MaxAttempts = 10, BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) },
-        };
 
         ExportObject done;
         await using (var registry = new ExportRegistry(store, source, sinks, options))
@@ -173,11 +195,12 @@ public class S3ResumePropertyTests
         await s3.Create(export.Id).DeleteAllAsync(CancellationToken.None);
     }
 
-    /// <summary>One generated case: chunk format and size, threads, order, and the faults to inject.</summary>
-    private sealed record Case(bool Gzip, int MaxChunkBytes, int Threads, bool Ascending, (HookPoint Point, int Chunk)[] Faults)
+    /// <summary>One generated case: chunk format and size, threads, order, the faults to inject, and range tasks (0: not split).</summary>
+    private sealed record Case(bool Gzip, int MaxChunkBytes, int Threads, bool Ascending, (HookPoint Point, int Chunk)[] Faults, int Tasks)
     {
         public override string ToString() =>
             $"{(Gzip ? "gzip" : "plain")} {MaxChunkBytes / 1024} KiB, {Threads} thread(s), {(Ascending ? "oldest" : "newest")} first, " +
+            $"{(Tasks == 0 ? "whole" : $"{Tasks} range tasks")}, " +
             $"faults [{string.Join(", ", Faults.Select(f => $"{f.Point}#{f.Chunk}"))}]";
     }
 }
