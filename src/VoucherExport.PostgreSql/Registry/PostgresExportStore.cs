@@ -277,8 +277,8 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
 
         // The next chunk in order, or nothing: a chunk's index is its place, and two commits of one place cannot both land.
         long index = await LastChunkIndexAsync(lease.ExportId, cancellationToken).ConfigureAwait(false) + 1;
-        int task = RangeTaskOf(chunk.Name);
-        if (index > int.MaxValue || (chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.None, task)
+        if (index > int.MaxValue || !ChunkNames.TryParse(chunk.Name, out int task, out _)
+            || (chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.None, task)
             && chunk.Name != ChunkInfo.NameFor((int)index, ChunkCompression.Gzip, task)))
         {
             return false;
@@ -678,12 +678,6 @@ public sealed class PostgresExportStore : IExportStore, IExportStoreMonitor, IEx
         $"({alias}.parent_id IS NULL OR EXISTS (SELECT 1 FROM {_table} AS p WHERE p.id = {alias}.parent_id AND p.status = 'IN_PROGRESS'))";
 
     // The range task a chunk name belongs to: part-00003-00001.csv is task 3's; part-00001.csv is the export's own (0).
-    private static int RangeTaskOf(string name) =>
-        name.Length > 11 && name.StartsWith("part-", StringComparison.Ordinal) && name[10] == '-'
-        && int.TryParse(name.AsSpan(5, 5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int task)
-            ? task
-            : 0;
-
     // Jobs with their result's chunk lists: the rows, then the lists of all of them in one more query, both in one snapshot.
     private async Task<List<ExportJob>> QueryJobsAsync(string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
     {
