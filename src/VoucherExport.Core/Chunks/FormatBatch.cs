@@ -74,7 +74,7 @@ internal sealed class FormatBatch : IDisposable
     /// <summary>The end offset in <see cref="Records"/> of each record.</summary>
     public ReadOnlySpan<int> Ends => _ends.AsSpan(0, _count);
 
-    /// <summary>The rows, in order.</summary>
+    /// <summary>The rows, in order (until <see cref="DropRows"/>).</summary>
     public ReadOnlySpan<VoucherTransaction> Rows => _rows.AsSpan(0, _count);
 
     /// <summary>Copies as many of <paramref name="rows"/> as fit; returns how many.</summary>
@@ -126,6 +126,12 @@ internal sealed class FormatBatch : IDisposable
 
     /// <summary>Throws the error formatting stopped at, if any.</summary>
     public void ThrowIfFailed() => _error?.Throw();
+
+    /// <summary>
+    /// Drops the row references once the batch is sealed: its bytes and steps are all that is left to write, and a batch
+    /// slot otherwise kept its rows alive until it was reused, a whole window later (<see cref="Count"/> stays).
+    /// </summary>
+    public void DropRows() => Array.Clear(_rows, 0, _count);
 
     /// <summary>Empties the batch for reuse; the row references are dropped so the rows can be collected.</summary>
     public void Reset()

@@ -19,11 +19,11 @@ namespace VoucherExport.Transactions;
 internal sealed class JsonLinesParallelReader
 {
     /// <summary>
-    /// 512 KiB a block: about a thousand lines, enough that handing a block to a thread costs nothing next to parsing it,
-    /// and few rows in flight (1 MiB blocks of up to 4,096 lines held 4–7 MB more at the peak of a 1M-row export, for
-    /// the same CPU).
+    /// 256 KiB a block: about 450 ledger lines, still enough that handing a block to a thread costs nothing next to
+    /// parsing it, and few rows in flight (1 MiB blocks held 4–7 MB more at the peak of a 1M-row export than 512 KiB
+    /// ones, and those 2–4 MB more than 256 KiB ones, for the same CPU; benchmarks/results/perf14-2026-12-06.md).
     /// </summary>
-    internal const int DefaultBlockBytes = 512 * 1024;
+    internal const int DefaultBlockBytes = 256 * 1024;
 
     /// <summary>The most lines in a block, so that a file of short lines still gives blocks of bounded work.</summary>
     internal const int DefaultBlockLines = 2048;

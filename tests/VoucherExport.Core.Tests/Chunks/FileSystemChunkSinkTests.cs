@@ -52,6 +52,44 @@ public sealed class FileSystemChunkSinkTests : ChunkSinkContractTests, IDisposab
         Assert.Equal("a\r\n"u8.ToArray(), await File.ReadAllBytesAsync(Path.Combine(Folder("exp_1"), "part-00001.csv")));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ALargeChunkIsFlushedToDiskWhileItIsWrittenAndKeepsItsBytes(bool commit)
+    {
+        // A tiny early-flush threshold, so a chunk of a few hundred bytes is flushed to disk while it is written.
+        string folder = Folder("exp_flush");
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, ".part-00001.csv.test.tmp"), final = Path.Combine(folder, "part-00001.csv");
+        var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+        var chunk = new FileSystemChunkWriter(stream, temporary, final, earlyFlushBytes: 64);
+        var expected = new List<byte>();
+        for (int i = 0; i < 200; i++)
+        {
+            byte[] record = System.Text.Encoding.ASCII.GetBytes($"row {i},{new string('x', i % 17)}\r\n");
+            expected.AddRange(record);
+            await chunk.WriteAsync(record, default);
+        }
+
+        if (commit)
+        {
+            await chunk.CommitAsync(default);
+        }
+
+        await chunk.DisposeAsync();
+        // The first flush starts when the threshold is first reached; later ones only once the one before has ended.
+        Assert.InRange(chunk.EarlyFlushes, 1, 200);
+        if (commit)
+        {
+            Assert.Equal(expected.ToArray(), await File.ReadAllBytesAsync(final));
+            Assert.Equal(["part-00001.csv"], Listing(folder));
+        }
+        else
+        {
+            Assert.Empty(Listing(folder));
+        }
+    }
+
     [Fact]
     public async Task DiscardingDeletesTheTemporaryFile()
     {

@@ -4,6 +4,7 @@ using VoucherExport.Csv;
 using VoucherExport.Parameters;
 using VoucherExport.Registry;
 using VoucherExport.Tests.Csv;
+using VoucherExport.Tests.Faults;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Chunks;
@@ -98,6 +99,58 @@ public class ParallelChunkedCsvWriterTests
         Assert.Equal((1000L, chunks.Sum(c => c.Bytes), chunks.Count), (writer.Rows, writer.Bytes, writer.Chunks));
         Assert.Equal(writer.Bytes, sink.BytesWritten);
         Assert.Equal(143, sink.Commits);
+    }
+
+    [Fact]
+    public async Task BatchBuffersKeepTheirSizeWhenRecordsAreAlike()
+    {
+        // Batches aim below their buffer, so rows of one size never make a buffer grow (a grown buffer is kept for the
+        // rest of the export, and the one it replaced stays in the pool).
+        const int batchBytes = 16 * 1024;
+        var pool = new RecordingBufferPool();
+        VoucherTransaction[] rows = [.. Enumerable.Range(1, 20_000).Select(n =>
+            TestRows.Make(id: $"vtx_{n:D8}", reason: "same length", createdAt: TestRows.Start.AddSeconds(n)))];
+        var sink = new InMemoryChunkSink();
+        await using (var writer = new ChunkedCsvWriter(sink, ChunkLimits.Default, s_records, batchBytes, batchBytes, parallelism: 2, pool))
+        {
+            for (int i = 0; i < rows.Length; i += 1000)
+            {
+                await writer.WriteAsync(rows.AsMemory(i, 1000), default);
+            }
+
+            await writer.CompleteAsync(default);
+        }
+
+        Assert.Equal(rows.Length, CsvReading.Read(sink.Committed.Single().Value, ',').Rows.Count);
+        Assert.InRange(pool.LargestRent, 1, batchBytes);
+        pool.AssertBalanced("a 2-thread export of alike rows");
+    }
+
+    [Fact]
+    public async Task WrittenRowsAreNotKeptAliveByTheWriter()
+    {
+        // A sealed batch needs only its bytes: its slot must not hold its rows until it is reused a window later.
+        var sink = new InMemoryChunkSink();
+        await using var writer = Parallel(sink, ChunkLimits.Default, parallelism: 2);
+        WeakReference[] written = await WriteAndForgetAsync(writer, 2_000);
+        await writer.CompleteAsync(default);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.Equal(0, written.Count(w => w.IsAlive));
+        Assert.Equal(2_000L, writer.Rows);
+        GC.KeepAlive(writer);
+    }
+
+    /// <summary>Writes fresh rows and returns only weak references to them, so no local of the test keeps them alive.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference[]> WriteAndForgetAsync(ChunkedCsvWriter writer, int count)
+    {
+        VoucherTransaction[] rows = Rows(count);
+        await writer.WriteAsync(rows, default);
+        return [.. rows.Select(r => new WeakReference(r))];
     }
 
     [Fact]
