@@ -23,13 +23,11 @@ internal static class SourceOption
             throw new CliInputException("--skip-malformed", "applies only to a .jsonl or .csv ledger");
         }
 
-        ExportOrder? declared = sourceOrder switch
+        if (!LedgerLocation.TryParseOrder(sourceOrder, out ExportOrder? declared))
         {
-            null => null,
-            "created_at" => ExportOrder.CreatedAtAscending,
-            "-created_at" => ExportOrder.CreatedAtDescending,
-            _ => throw new CliInputException("--source-order", $"'{sourceOrder}' is not created_at or -created_at"),
-        };
+            throw new CliInputException("--source-order", $"'{sourceOrder}' is not created_at or -created_at");
+        }
+
         if (declared is not null && (demo || database || source.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)))
         {
             throw new CliInputException("--source-order", "only a .jsonl ledger can declare its order");

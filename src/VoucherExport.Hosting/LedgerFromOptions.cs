@@ -1,3 +1,4 @@
+using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Hosting;
@@ -26,6 +27,7 @@ internal sealed class LedgerFromOptions(OpenedLedger ledger) : IDisposable
             Path = options.LedgerPath,
             VouchersPath = options.VouchersPath,
             DemoRows = options.DemoRows,
+            DeclaredOrder = LedgerLocation.TryParseOrder(options.LedgerOrder, out ExportOrder? order) ? order : null,
         };
         OpenedLedger ledger;
         try
@@ -61,6 +63,7 @@ internal sealed class LedgerFromOptions(OpenedLedger ledger) : IDisposable
         nameof(LedgerLocation.Partitions) => "Ledger:Partitions",
         nameof(LedgerLocation.VouchersPath) => nameof(VoucherExportOptions.VouchersPath),
         nameof(LedgerLocation.DemoRows) => nameof(VoucherExportOptions.DemoRows),
+        nameof(LedgerLocation.DeclaredOrder) => nameof(VoucherExportOptions.LedgerOrder),
         _ => nameof(VoucherExportOptions.LedgerPath),
     };
 }

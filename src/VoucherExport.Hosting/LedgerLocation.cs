@@ -42,6 +42,21 @@ public sealed record LedgerLocation
     /// <summary>The order a JSON Lines file is known to be in, so exports in that order stream unsorted.</summary>
     public ExportOrder? DeclaredOrder { get; init; }
 
+    /// <summary>
+    /// Reads a declared order as every surface spells it (<c>--source-order</c>, <c>Ledger:Order</c>,
+    /// <c>VoucherExport:LedgerOrder</c>): <c>created_at</c> or <c>-created_at</c>, null for none; false for any other text.
+    /// </summary>
+    internal static bool TryParseOrder(string? text, out ExportOrder? order)
+    {
+        order = text switch
+        {
+            "created_at" => ExportOrder.CreatedAtAscending,
+            "-created_at" => ExportOrder.CreatedAtDescending,
+            _ => null,
+        };
+        return text is null || order is not null;
+    }
+
     /// <summary>What a malformed row of a file does.</summary>
     public MalformedRowPolicy MalformedRows { get; init; } = MalformedRowPolicy.Fail;
 }

@@ -51,6 +51,13 @@ public sealed class VoucherExportOptions
     /// <summary>A JSON Lines ledger to export from, when the host registers no <c>ITransactionSource</c> of its own.</summary>
     public string? LedgerPath { get; set; }
 
+    /// <summary>
+    /// <c>created_at</c> or <c>-created_at</c>: the order <see cref="LedgerPath"/> is known to be in (null: unknown). Exports
+    /// in that order stream without a sort (the order is verified row by row), and one that resumes on a shared registry
+    /// seeks to the byte offset its last committed chunk recorded instead of reading the file again (docs/resume.md).
+    /// </summary>
+    public string? LedgerOrder { get; set; }
+
     /// <summary>Vouchers (JSON Lines) that resolve codes, campaigns and member cards; optional.</summary>
     public string? VouchersPath { get; set; }
 

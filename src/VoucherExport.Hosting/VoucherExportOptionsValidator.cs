@@ -63,6 +63,11 @@ internal sealed class VoucherExportOptionsValidator : IValidateOptions<VoucherEx
             failures.Add($"{key}:LedgerPath: no such file: {ledger}");
         }
 
+        if (!LedgerLocation.TryParseOrder(options.LedgerOrder, out _))
+        {
+            failures.Add($"{key}:LedgerOrder must be created_at or -created_at, not '{options.LedgerOrder}'");
+        }
+
         if (options.VouchersPath is { } vouchers && !File.Exists(vouchers))
         {
             failures.Add($"{key}:VouchersPath: no such file: {vouchers}");

@@ -45,12 +45,7 @@ public sealed class LedgerOptions
     public string? Order { get; set; }
 
     /// <summary><see cref="Order"/> as an export order; null when unset (or not one of the two orders, which start-up refuses).</summary>
-    public ExportOrder? DeclaredOrder => Order switch
-    {
-        "created_at" => ExportOrder.CreatedAtAscending,
-        "-created_at" => ExportOrder.CreatedAtDescending,
-        _ => null,
-    };
+    public ExportOrder? DeclaredOrder => Hosting.LedgerLocation.TryParseOrder(Order, out ExportOrder? order) ? order : null;
 
     /// <summary>
     /// <c>Ledger:MalformedRows</c>: <c>Fail</c> (default: a bad row of <see cref="Path"/> ends the export in ERROR naming the line)

@@ -74,6 +74,34 @@ public class HostingTests
     }
 
     [Fact]
+    public async Task LedgerOrderReachesTheHostsFileLedgerAndABadOneIsNamed()
+    {
+        string data = TempFolder();
+        Directory.CreateDirectory(data);
+        try
+        {
+            string ledger = Path.Combine(data, "ledger.jsonl");
+            await File.WriteAllTextAsync(ledger, "{\"id\":\"vtx_1\",\"type\":\"CREDITS_ADDITION\",\"created_at\":\"2024-01-01T00:00:00Z\"}\n");
+            var now = DateTimeOffset.UnixEpoch;
+            foreach ((string? order, bool ascending, bool descending) in new[] { ((string?)"-created_at", false, true), ("created_at", true, false), (null, false, false) })
+            {
+                await using var provider = new ServiceCollection().AddLogging()
+                    .AddVoucherExport(o => { o.LedgerPath = ledger; o.LedgerOrder = order; }).BuildServiceProvider();
+                var source = provider.GetRequiredService<ITransactionSource>();
+                Assert.Equal(ascending, source.Plan(new TransactionQuery(null, Parameters.ExportOrder.CreatedAtAscending, now)).OrderApplied);
+                Assert.Equal(descending, source.Plan(new TransactionQuery(null, Parameters.ExportOrder.CreatedAtDescending, now)).OrderApplied);
+            }
+
+            string message = await StartFailure.MessageAsync(o => { o.LedgerPath = ledger; o.LedgerOrder = "newest"; });
+            Assert.Contains("VoucherExport:LedgerOrder must be created_at or -created_at, not 'newest'", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AHostsOwnPartsAreKept()
     {
         var sinks = new InMemoryChunkSinkFactory();
