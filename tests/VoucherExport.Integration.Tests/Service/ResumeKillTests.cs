@@ -243,22 +243,9 @@ public class ResumeKillTests(ITestOutputHelper output)
     /// <summary>The export unchunked by <c>voucher-export export</c> against the same ledger: its length and SHA-256.</summary>
     private static async Task<Reference> ReferenceAsync(PgTestDatabase database, string parameters, string folder)
     {
-        var builder = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable));
-        string ledger = $"postgres://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password!)}@{builder.Host}:{builder.Port}/{builder.Database}?schema={database.Schema}";
-        string outFolder = Path.Combine(folder, "cli-" + Guid.NewGuid().ToString("N"));
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["exec", ServiceCluster.CliDll(), "export", "--source", ledger, "--parameters", parameters,
-                     "--max-chunk-bytes", (1L << 40).ToString(CultureInfo.InvariantCulture), "--out", outFolder, "--quiet"])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"voucher-export export failed ({process.ExitCode}): {await stderr}");
-        JsonElement export = JsonDocument.Parse(await stdout).RootElement;
+        (JsonElement export, string outFolder) = await ServiceCluster.CliExportAsync(
+            folder, ServiceCluster.LedgerUrl(database.Schema),
+            ["--parameters", parameters, "--max-chunk-bytes", (1L << 40).ToString(CultureInfo.InvariantCulture)]);
         string id = export.GetProperty("id").GetString()!;
         Assert.Equal(1, export.GetProperty("result").GetProperty("chunks").GetArrayLength());
         string path = Path.Combine(outFolder, id, "part-00001.csv");

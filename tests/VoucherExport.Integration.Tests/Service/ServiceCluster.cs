@@ -40,10 +40,13 @@ internal sealed class ServiceCluster : IAsyncDisposable
     public DemoLedger Ledger { get; }
 
     /// <summary>The ledger as <c>--source</c> takes it: a <c>postgres://</c> URL naming the private schema.</summary>
-    public string LedgerUrl()
+    public string LedgerUrl() => LedgerUrl(Database.Schema);
+
+    /// <summary>The ledger in <paramref name="schema"/> of the test database as the command line takes it: a <c>postgres://</c> URL.</summary>
+    public static string LedgerUrl(string schema)
     {
         var builder = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable));
-        return $"postgres://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password!)}@{builder.Host}:{builder.Port}/{builder.Database}?schema={Database.Schema}";
+        return $"postgres://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password!)}@{builder.Host}:{builder.Port}/{builder.Database}?schema={schema}";
     }
 
     /// <summary>The registry as <c>serve --registry</c> takes it: a <c>postgres://</c> URL whose <c>schema=</c> is the private schema.</summary>
@@ -153,11 +156,20 @@ internal sealed class ServiceCluster : IAsyncDisposable
     /// </summary>
     public async Task<byte[]> ExpectedAsync(string? scopeOption, string? scopeValue, string parameters)
     {
-        string outFolder = Path.Combine(_folder, "cli-" + Guid.NewGuid().ToString("N"));
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string[] scope = scopeOption is null ? [] : [scopeOption, scopeValue!];
-        foreach (string arg in (string[])["exec", CliDll(), "export", "--source", LedgerUrl(),
-                     .. scope, "--parameters", parameters, "--out", outFolder, "--quiet"])
+        (JsonElement export, string folder) = await CliExportAsync(_folder, LedgerUrl(), [.. scope, "--parameters", parameters]);
+        return await File.ReadAllBytesAsync(Path.Combine(folder, export.GetProperty("id").GetString()!, "part-00001.csv"));
+    }
+
+    /// <summary>
+    /// Runs <c>voucher-export export --source <paramref name="ledger"/> [options] --out FOLDER --quiet</c>, FOLDER a new
+    /// folder under <paramref name="root"/>; asserts it succeeded and returns the export object it printed, and FOLDER.
+    /// </summary>
+    public static async Task<(JsonElement Export, string Folder)> CliExportAsync(string root, string ledger, IEnumerable<string> options)
+    {
+        string outFolder = Path.Combine(root, "cli-" + Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in (string[])["exec", CliDll(), "export", "--source", ledger, .. options, "--out", outFolder, "--quiet"])
         {
             start.ArgumentList.Add(arg);
         }
@@ -167,8 +179,7 @@ internal sealed class ServiceCluster : IAsyncDisposable
         Task<string> errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"voucher-export export failed ({process.ExitCode}): {await errors}");
-        string id = JsonDocument.Parse(await output).RootElement.GetProperty("id").GetString()!;
-        return await File.ReadAllBytesAsync(Path.Combine(outFolder, id, "part-00001.csv"));
+        return (JsonDocument.Parse(await output).RootElement, outFolder);
     }
 
     /// <summary>The queries of <paramref name="application"/> waiting for a lock (a ledger read held up by the test).</summary>
