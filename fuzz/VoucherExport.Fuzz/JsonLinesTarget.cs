@@ -6,7 +6,8 @@ namespace VoucherExport.Fuzz;
 /// <summary>
 /// The JSON Lines source: transactions, or a <see cref="LedgerFormatException"/> naming the line. The same input is read
 /// again under <see cref="MalformedRowPolicy.Skip"/>, which must not fail and must keep every row the failing read had
-/// returned, in order. A small line limit puts the skip-a-long-line path within the fuzzer's reach.
+/// returned, in order. A small line limit puts the skip-a-long-line path within the fuzzer's reach. Every line the
+/// compact scan reads must give the full parser's row, and no line the full parser refuses may be read by the scan.
 /// </summary>
 public sealed class JsonLinesTarget : IFuzzTarget
 {
@@ -15,6 +16,7 @@ public sealed class JsonLinesTarget : IFuzzTarget
     public void Run(ReadOnlySpan<byte> input)
     {
         byte[] bytes = input.ToArray();
+        CompareScanWithFullParser(bytes);
         (List<string> strict, bool failed) = Read(bytes, MalformedRowPolicy.Fail);
         if (!failed)
         {
@@ -26,6 +28,30 @@ public sealed class JsonLinesTarget : IFuzzTarget
         {
             throw new InvalidOperationException(
                 $"skipping failed or lost rows the failing read returned: [{string.Join(",", strict)}] vs [{string.Join(",", lenient)}]");
+        }
+    }
+
+    private static void CompareScanWithFullParser(byte[] bytes)
+    {
+        foreach (Range range in bytes.AsSpan().Split((byte)'\n'))
+        {
+            ReadOnlySpan<byte> line = bytes.AsSpan(range);
+            VoucherTransaction? scanned = System.Text.Unicode.Utf8.IsValid(line) ? TransactionJson.TryParseCompact(line, null) : null;
+            if (scanned is null)
+            {
+                continue;
+            }
+
+            // A FormatException here is a finding too: the scan read a line the full parser refuses.
+            VoucherTransaction full = TransactionJson.ParseFull(line, null);
+            if (full.Id != scanned.Id || full.SourceId != scanned.SourceId || full.VoucherId != scanned.VoucherId
+                || full.CampaignId != scanned.CampaignId || full.Source != scanned.Source || full.Reason != scanned.Reason
+                || full.Type != scanned.Type || !full.Details.Span.SequenceEqual(scanned.Details.Span)
+                || full.RelatedTransactionId != scanned.RelatedTransactionId || full.CreatedAt != scanned.CreatedAt
+                || full.CreatedAt.Offset != scanned.CreatedAt.Offset || full.Amount != scanned.Amount || full.Balance != scanned.Balance)
+            {
+                throw new InvalidOperationException($"the compact scan and the full parser read a line differently: {Convert.ToHexString(line)}");
+            }
         }
     }
 

@@ -370,13 +370,13 @@ public sealed class CsvTransactionSource : ITransactionSource
         return new VoucherTransaction
         {
             Id = Required(csv, ordinals, TransactionField.Id, line),
-            Type = Shared(csv, ordinals[(int)TransactionField.Type], strings)
+            Type = Shared(csv, ordinals[(int)TransactionField.Type], strings, SharedField.Type)
                 ?? throw CellError(csv, ordinals[(int)TransactionField.Type], line, "must not be empty"),
             SourceId = Text(csv, ordinals[(int)TransactionField.SourceId]),
-            VoucherId = Shared(csv, ordinals[(int)TransactionField.VoucherId], strings),
-            CampaignId = Shared(csv, ordinals[(int)TransactionField.CampaignId], strings),
-            Source = Shared(csv, ordinals[(int)TransactionField.Source], strings),
-            Reason = Shared(csv, ordinals[(int)TransactionField.Reason], strings),
+            VoucherId = Shared(csv, ordinals[(int)TransactionField.VoucherId], strings, SharedField.VoucherId),
+            CampaignId = Shared(csv, ordinals[(int)TransactionField.CampaignId], strings, SharedField.CampaignId),
+            Source = Shared(csv, ordinals[(int)TransactionField.Source], strings, SharedField.Source),
+            Reason = Shared(csv, ordinals[(int)TransactionField.Reason], strings, SharedField.Reason),
             RelatedTransactionId = Text(csv, ordinals[(int)TransactionField.RelatedTransactionId]),
             CreatedAt = CreatedAt(csv, ordinals[(int)TransactionField.CreatedAt], line),
             Amount = Integer(csv, ordinals[(int)TransactionField.Amount], line),
@@ -389,7 +389,7 @@ public sealed class CsvTransactionSource : ITransactionSource
         => ordinal < 0 || csv.GetFieldSpan(ordinal).IsEmpty ? null : csv.GetString(ordinal);
 
     /// <summary>A cell that repeats across a ledger: taken from <paramref name="strings"/> when short, null when empty.</summary>
-    private static string? Shared(CsvDataReader csv, int ordinal, SharedStrings strings)
+    private static string? Shared(CsvDataReader csv, int ordinal, SharedStrings strings, SharedField field)
     {
         if (ordinal < 0)
         {
@@ -397,7 +397,7 @@ public sealed class CsvTransactionSource : ITransactionSource
         }
 
         ReadOnlySpan<char> cell = csv.GetFieldSpan(ordinal);
-        return cell.IsEmpty ? null : cell.Length <= SharedStrings.MaxBytes ? strings.Get(cell) : csv.GetString(ordinal);
+        return cell.IsEmpty ? null : cell.Length <= SharedStrings.MaxBytes ? strings.Get(cell, field) : csv.GetString(ordinal);
     }
 
     private string Required(CsvDataReader csv, int[] ordinals, TransactionField field, long line)

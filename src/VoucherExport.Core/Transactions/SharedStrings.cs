@@ -28,7 +28,29 @@ internal sealed class SharedStrings
     /// </summary>
     public const int Slots = 32 * 1024;
 
+    /// <summary>Picked texts a field's decision is made on (about 16 times as many texts of the field).</summary>
+    public const int SampleWindow = 256;
+
     private readonly string?[] _slots = new string?[Slots];
+
+    private readonly Gate[] _gates = new Gate[Enum.GetValues<SharedField>().Length];
+
+    /// <summary>
+    /// One field's counts and decision. 128 bytes with the fields in the middle, so that two fields' counts never share
+    /// a cache line, which the parsing threads would otherwise pass back and forth.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct Gate
+    {
+        [FieldOffset(64)]
+        public int Samples;
+
+        [FieldOffset(68)]
+        public int Hits;
+
+        [FieldOffset(72)]
+        public bool Skip;
+    }
 
     /// <summary>A fresh table for one read; it is dropped with the read, so nothing of a ledger outlives its export.</summary>
     public static SharedStrings ForOneRead() => new();
@@ -36,9 +58,10 @@ internal sealed class SharedStrings
     /// <summary>
     /// The string of <paramref name="utf8"/>, which must be valid UTF-8: the one made for an earlier equal text when the
     /// table still holds it, else a new one (kept when it is short and ASCII, the texts that repeat in ledgers).
+    /// <paramref name="field"/> names what the text is, so that a field whose texts do not repeat skips the table.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public string Get(ReadOnlySpan<byte> utf8)
+    public string Get(ReadOnlySpan<byte> utf8, SharedField field)
     {
         if (utf8.IsEmpty || utf8.Length > MaxBytes)
         {
@@ -46,6 +69,21 @@ internal sealed class SharedStrings
         }
 
         ulong hash = Hash(utf8);
+        ref Gate gate = ref _gates[(int)field];
+        if (IsSample(hash))
+        {
+            string text = LookUp(utf8, hash, out bool found);
+            Count(ref gate, found);
+            return text;
+        }
+
+        return gate.Skip ? Encoding.UTF8.GetString(utf8) : LookUp(utf8, hash, out _);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string LookUp(ReadOnlySpan<byte> utf8, ulong hash, out bool found)
+    {
+        found = true;
         int pair = (int)(hash >> 40) & (Slots - 2);
         string? first = Volatile.Read(ref _slots[pair]);
         if (first is not null && Ascii.Equals(utf8, first))
@@ -59,6 +97,7 @@ internal sealed class SharedStrings
             return second;
         }
 
+        found = false;
         string made = Encoding.UTF8.GetString(utf8);
 
         // Only ASCII texts are kept: they are the ones Ascii.Equals can find again, and one UTF-8 byte a char.
@@ -72,7 +111,7 @@ internal sealed class SharedStrings
 
     /// <summary>The string of <paramref name="text"/>: the one made for an earlier equal text when the table still holds it, else a new one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public string Get(ReadOnlySpan<char> text)
+    public string Get(ReadOnlySpan<char> text, SharedField field)
     {
         if (text.IsEmpty || text.Length > MaxBytes)
         {
@@ -80,6 +119,21 @@ internal sealed class SharedStrings
         }
 
         ulong hash = Hash(MemoryMarshal.AsBytes(text));
+        ref Gate gate = ref _gates[(int)field];
+        if (IsSample(hash))
+        {
+            string shared = LookUp(text, hash, out bool found);
+            Count(ref gate, found);
+            return shared;
+        }
+
+        return gate.Skip ? text.ToString() : LookUp(text, hash, out _);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string LookUp(ReadOnlySpan<char> text, ulong hash, out bool found)
+    {
+        found = true;
         int pair = (int)(hash >> 40) & (Slots - 2);
         string? first = Volatile.Read(ref _slots[pair]);
         if (first is not null && text.SequenceEqual(first))
@@ -93,9 +147,40 @@ internal sealed class SharedStrings
             return second;
         }
 
+        found = false;
         string made = text.ToString();
         Keep(pair, first, second, hash, made);
         return made;
+    }
+
+    /// <summary>
+    /// Whether the text is one of the sixteenth that always goes through the table and counts for its field. The hash
+    /// picks it, so an equal text is always picked or never: the share found among the picked ones is the field's own,
+    /// whether the field skips the table or not.
+    /// </summary>
+    /// <summary>Whether <paramref name="utf8"/> is one of the texts that always go through the table (for tests).</summary>
+    internal static bool IsSampled(ReadOnlySpan<byte> utf8) => IsSample(Hash(utf8));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsSample(ulong hash) => ((hash >> 56) & 15) == 0;
+
+    /// <summary>
+    /// Counts a picked text; every <see cref="SampleWindow"/> of them decides whether the field keeps using the table:
+    /// it does while at least half of them were found there. A lookup that misses costs more than the string it was
+    /// meant to save (two cache misses, then the allocation anyway), so ids that rarely repeat are better made fresh.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Count(ref Gate gate, bool found)
+    {
+        // Parsing threads count without a lock: a lost count only shifts one decision a little.
+        int samples = ++gate.Samples;
+        int hits = found ? ++gate.Hits : gate.Hits;
+        if (samples >= SampleWindow)
+        {
+            gate.Skip = hits * 2 < samples;
+            gate.Samples = 0;
+            gate.Hits = 0;
+        }
     }
 
     /// <summary>Puts <paramref name="made"/> in an empty slot of the pair, else in the one a bit of the hash picks.</summary>
@@ -132,4 +217,14 @@ internal sealed class SharedStrings
 
         return (head * 0x9E3779B97F4A7C15UL) ^ (tail * 0xC2B2AE3D27D4EB4FUL) ^ ((ulong)bytes.Length * 0x165667B19E3779F9UL);
     }
+}
+
+/// <summary>The fields whose texts a <see cref="SharedStrings"/> table shares; each decides on its own whether to.</summary>
+internal enum SharedField
+{
+    VoucherId,
+    CampaignId,
+    Source,
+    Reason,
+    Type,
 }

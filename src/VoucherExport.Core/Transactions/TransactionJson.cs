@@ -6,7 +6,7 @@ using System.Text.Unicode;
 namespace VoucherExport.Transactions;
 
 /// <summary>Reads and writes one Voucherify transaction object as UTF-8 JSON (the JSON Lines interchange of SPEC §3).</summary>
-public static class TransactionJson
+public static partial class TransactionJson
 {
     // Hosts build types and sources from a handful of names; sharing these strings saves an allocation a row.
     private static readonly string[] s_knownTypes =
@@ -59,6 +59,12 @@ public static class TransactionJson
             throw new FormatException("invalid UTF-8");
         }
 
+        return TryParseCompact(utf8Json, strings) ?? ParseFull(utf8Json, strings);
+    }
+
+    /// <summary>The full parser alone, without the compact scan's fast path (what the scan's tests compare it with).</summary>
+    internal static VoucherTransaction ParseFull(ReadOnlySpan<byte> utf8Json, SharedStrings? strings)
+    {
         try
         {
             return ParseObject(utf8Json, strings);
@@ -142,22 +148,22 @@ public static class TransactionJson
                     sourceId = ReadText(ref reader, "source_id");
                     break;
                 case Property.VoucherId:
-                    voucherId = ReadSharedText(ref reader, "voucher_id", strings);
+                    voucherId = ReadSharedText(ref reader, "voucher_id", strings, SharedField.VoucherId);
                     break;
                 case Property.CampaignId:
-                    campaignId = ReadSharedText(ref reader, "campaign_id", strings);
+                    campaignId = ReadSharedText(ref reader, "campaign_id", strings, SharedField.CampaignId);
                     break;
                 case Property.Source:
                     source = reader.TokenType == JsonTokenType.String
-                        ? Known(ref reader, s_knownSources, s_knownSourcesUtf8, strings)
+                        ? Known(ref reader, s_knownSources, s_knownSourcesUtf8, strings, SharedField.Source)
                         : ReadText(ref reader, "source");
                     break;
                 case Property.Reason:
-                    reason = ReadSharedText(ref reader, "reason", strings);
+                    reason = ReadSharedText(ref reader, "reason", strings, SharedField.Reason);
                     break;
                 case Property.Type:
                     type = reader.TokenType == JsonTokenType.String
-                        ? Known(ref reader, s_knownTypes, s_knownTypesUtf8, strings)
+                        ? Known(ref reader, s_knownTypes, s_knownTypesUtf8, strings, SharedField.Type)
                         : ReadRequiredText(ref reader, "type");
                     if (type.Length == 0)
                     {
@@ -307,7 +313,7 @@ public static class TransactionJson
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names, SharedStrings? strings)
+    private static string Known(ref Utf8JsonReader reader, string[] names, byte[][] utf8Names, SharedStrings? strings, SharedField field)
     {
         if (!reader.ValueIsEscaped)
         {
@@ -322,7 +328,7 @@ public static class TransactionJson
 
             if (strings is not null && value.Length <= SharedStrings.MaxBytes)
             {
-                return strings.Get(value);
+                return strings.Get(value, field);
             }
         }
 
@@ -331,9 +337,9 @@ public static class TransactionJson
 
     /// <summary>A string or null, taken from <paramref name="strings"/> when it is short and unescaped (the line is valid UTF-8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? ReadSharedText(ref Utf8JsonReader reader, string name, SharedStrings? strings)
+    private static string? ReadSharedText(ref Utf8JsonReader reader, string name, SharedStrings? strings, SharedField field)
         => strings is not null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.Length <= SharedStrings.MaxBytes
-            ? strings.Get(reader.ValueSpan)
+            ? strings.Get(reader.ValueSpan, field)
             : ReadText(ref reader, name);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -229,19 +229,26 @@ public class ChunkedCsvWriterTests
             .ToArray();
         await writer.WriteAsync(rows, default);
 
-        int writesBefore = sink.Writes;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        // As above, the quietest of three windows is held to the allowance: the runtime's own allocations on this thread
+        // (tiering, under a loaded test run) once failed this test in a full run and never alone.
+        long quietest = long.MaxValue;
+        for (int window = 0; window < 3 && quietest > RuntimeAllowance; window++)
         {
-            ValueTask pending = writer.WriteAsync(rows, default);
-            Assert.True(pending.IsCompletedSuccessfully);
+            int writesBefore = sink.Writes;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                ValueTask pending = writer.WriteAsync(rows, default);
+                Assert.True(pending.IsCompletedSuccessfully);
+            }
+
+            quietest = Math.Min(quietest, GC.GetAllocatedBytesForCurrentThread() - before);
+
+            // Over 600 flushes: the chunk's name made again at each (as it was for a while) would be about 60 KB.
+            Assert.InRange(sink.Writes - writesBefore, 600, int.MaxValue);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        // Over 600 flushes: the chunk's name made again at each (as it was for a while) would be about 60 KB.
-        Assert.InRange(sink.Writes - writesBefore, 600, int.MaxValue);
-        Assert.InRange(allocated, 0, RuntimeAllowance);
+        Assert.InRange(quietest, 0, RuntimeAllowance);
     }
 
     [Fact]

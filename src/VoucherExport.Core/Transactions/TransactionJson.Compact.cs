@@ -1,0 +1,644 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text;
+using System.Text.Json;
+
+namespace VoucherExport.Transactions;
+
+/// <summary>
+/// The fast path of <see cref="Parse(ReadOnlySpan{byte}, SharedStrings?)"/>: one forward scan of a compact line, as
+/// ledgers written by machines are (no whitespace outside strings, property names without escapes).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The scan checks the whole line against JSON's grammar itself (strings, escapes, numbers, literals, nesting) and reads
+/// the fields as it passes them, where <see cref="Utf8JsonReader"/> spent most of a JSON Lines export's CPU producing a
+/// token at a time (docs/architecture.md, "The compact scan").
+/// </para>
+/// <para>
+/// It never decides anything the full parser would decide differently: it gives up (returns null) at the first thing it
+/// does not handle — whitespace, an escaped property name, a known property given twice, a missing or wrong-typed
+/// field, anything malformed, nesting past <see cref="MaxDepth"/> — and the full parser then reads the line from its
+/// start and gives the row or the error it always gave. A property test holds the two to the same row on every line the
+/// scan accepts and requires the scan to give up on every line the parser rejects (<c>CompactParseTests</c>).
+/// </para>
+/// </remarks>
+public static partial class TransactionJson
+{
+    /// <summary>Nesting the scan follows (the full parser's reader allows 64); deeper lines take the full parser.</summary>
+    internal const int MaxDepth = 32;
+
+    // The bytes that end a run of plain string content: the closing quote, an escape, or a control character (which
+    // JSON forbids raw inside a string).
+    private static readonly SearchValues<byte> s_stringStops = SearchValues.Create(
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F"u8);
+
+    /// <summary>
+    /// The row of a compact line, or null when the scan gives up (the line may still be valid: the caller then runs the
+    /// full parser). <paramref name="json"/> must be valid UTF-8.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static VoucherTransaction? TryParseCompact(ReadOnlySpan<byte> json, SharedStrings? strings)
+    {
+        if (At(json, 0) != '{' || At(json, 1) != '"')
+        {
+            return null;
+        }
+
+        string? id = null, sourceId = null, voucherId = null, campaignId = null, source = null, reason = null;
+        string? type = null, relatedId = null;
+        DateTimeOffset createdAt = default;
+        ReadOnlyMemory<byte> details = default;
+        long? amount = null, balance = null;
+        var seen = Property.None;
+        bool ok = true;
+
+        int i = 1;
+        while (true)
+        {
+            if (!TryPlainName(json, ref i, out ReadOnlySpan<byte> name))
+            {
+                return null;
+            }
+
+            Property property = Classify(name);
+            if ((seen & property) != 0)
+            {
+                return null;
+            }
+
+            seen |= property;
+            switch (property)
+            {
+                case Property.Id:
+                    ok = TryText(json, ref i, required: true, strings: null, default, out id);
+                    break;
+                case Property.SourceId:
+                    ok = TryText(json, ref i, required: false, strings: null, default, out sourceId);
+                    break;
+                case Property.VoucherId:
+                    ok = TryText(json, ref i, required: false, strings, SharedField.VoucherId, out voucherId);
+                    break;
+                case Property.CampaignId:
+                    ok = TryText(json, ref i, required: false, strings, SharedField.CampaignId, out campaignId);
+                    break;
+                case Property.Source:
+                    ok = TryKnown(json, ref i, required: false, s_knownSources, s_knownSourcesUtf8, strings, SharedField.Source, out source);
+                    break;
+                case Property.Reason:
+                    ok = TryText(json, ref i, required: false, strings, SharedField.Reason, out reason);
+                    break;
+                case Property.Type:
+                    ok = TryKnown(json, ref i, required: true, s_knownTypes, s_knownTypesUtf8, strings, SharedField.Type, out type)
+                        && type!.Length != 0;
+                    break;
+                case Property.Details:
+                    ok = TryDetails(json, ref i, out details, out amount, out balance);
+                    break;
+                case Property.RelatedTransactionId:
+                    ok = TryText(json, ref i, required: false, strings: null, default, out relatedId);
+                    break;
+                case Property.CreatedAt:
+                    ok = TryCreatedAt(json, ref i, out createdAt);
+                    break;
+                default:
+                    ok = TrySkipValue(json, ref i, depth: 1);
+                    break;
+            }
+
+            if (!ok)
+            {
+                return null;
+            }
+
+            byte next = At(json, i++);
+            if (next == '}')
+            {
+                break;
+            }
+
+            if (next != ',')
+            {
+                return null;
+            }
+        }
+
+        // Nothing may follow the object; the required fields must be there (the full parser names what is missing).
+        if (i != json.Length || string.IsNullOrEmpty(id) || type is null || (seen & Property.CreatedAt) == 0)
+        {
+            return null;
+        }
+
+        return new VoucherTransaction
+        {
+            Id = id,
+            SourceId = sourceId,
+            VoucherId = voucherId,
+            CampaignId = campaignId,
+            Source = source,
+            Reason = reason,
+            Type = type,
+            Details = details,
+            RelatedTransactionId = relatedId,
+            CreatedAt = createdAt,
+            Amount = amount,
+            Balance = balance,
+        };
+    }
+
+    /// <summary>The byte at <paramref name="index"/>, or 0 past the end (0 is valid nowhere outside a string's escape).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte At(ReadOnlySpan<byte> json, int index) => (uint)index < (uint)json.Length ? json[index] : (byte)0;
+
+    /// <summary>A property name without escapes and its colon, at <paramref name="i"/>; moves past the colon.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryPlainName(ReadOnlySpan<byte> json, ref int i, out ReadOnlySpan<byte> name)
+    {
+        name = default;
+        int open = i;
+        if (At(json, open) != '"' || !TryString(json, ref i, out bool escaped) || escaped || At(json, i) != ':')
+        {
+            return false;
+        }
+
+        name = json[(open + 1)..(i - 1)];
+        i++;
+        return true;
+    }
+
+    /// <summary>
+    /// Moves past the string that opens at <paramref name="i"/>, checking its escapes; false when it is malformed or
+    /// unterminated. <paramref name="escaped"/> tells whether it holds any escape.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryString(ReadOnlySpan<byte> json, ref int i, out bool escaped)
+    {
+        escaped = false;
+        int p = i + 1;
+        while (true)
+        {
+            p = NextStop(json, p);
+            if (p < 0)
+            {
+                return false;
+            }
+
+            byte b = json[p];
+            if (b == '"')
+            {
+                i = p + 1;
+                return true;
+            }
+
+            if (b != '\\')
+            {
+                return false;
+            }
+
+            escaped = true;
+            switch (At(json, p + 1))
+            {
+                case (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t':
+                    p += 2;
+                    break;
+                case (byte)'u':
+                    if (!IsHex(At(json, p + 2)) || !IsHex(At(json, p + 3)) || !IsHex(At(json, p + 4)) || !IsHex(At(json, p + 5)))
+                    {
+                        return false;
+                    }
+
+                    p += 6;
+                    break;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The index of the first quote, backslash or control character at or after <paramref name="p"/>, or -1. Sixteen
+    /// bytes at a time while they last (most strings of a ledger end within two such steps), then the rest.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextStop(ReadOnlySpan<byte> json, int p)
+    {
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref byte start = ref MemoryMarshal.GetReference(json);
+            while (p <= json.Length - Vector128<byte>.Count)
+            {
+                Vector128<byte> bytes = Vector128.LoadUnsafe(ref start, (nuint)p);
+                Vector128<byte> stops = Vector128.Equals(bytes, Vector128.Create((byte)'"'))
+                    | Vector128.Equals(bytes, Vector128.Create((byte)'\\'))
+                    | Vector128.LessThan(bytes, Vector128.Create((byte)0x20));
+                uint mask = stops.ExtractMostSignificantBits();
+                if (mask != 0)
+                {
+                    return p + BitOperations.TrailingZeroCount(mask);
+                }
+
+                p += Vector128<byte>.Count;
+            }
+        }
+
+        int k = json[p..].IndexOfAny(s_stringStops);
+        return k < 0 ? -1 : p + k;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
+
+    /// <summary>
+    /// A text field: a string (its text, taken from <paramref name="strings"/> when short and unescaped) or null;
+    /// <paramref name="required"/> refuses null, as the full parser does for <c>id</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryText(
+        ReadOnlySpan<byte> json, ref int i, bool required, SharedStrings? strings, SharedField field, out string? text)
+    {
+        text = null;
+        int open = i;
+        if (At(json, open) != '"')
+        {
+            return !required && TryLiteral(json, ref i, "null"u8);
+        }
+
+        if (!TryString(json, ref i, out bool escaped))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> value = json[(open + 1)..(i - 1)];
+        if (escaped)
+        {
+            text = Unescaped(json[open..i]);
+            return text is not null;
+        }
+
+        text = strings is not null && value.Length <= SharedStrings.MaxBytes ? strings.Get(value, field) : Encoding.UTF8.GetString(value);
+        return true;
+    }
+
+    /// <summary><c>source</c> and <c>type</c>: a known name's own string when the value is one, as the full parser does.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryKnown(
+        ReadOnlySpan<byte> json,
+        ref int i,
+        bool required,
+        string[] names,
+        byte[][] utf8Names,
+        SharedStrings? strings,
+        SharedField field,
+        out string? text)
+    {
+        int open = i;
+        if (At(json, open) != '"')
+        {
+            return TryText(json, ref i, required, strings: null, field, out text);
+        }
+
+        text = null;
+        if (!TryString(json, ref i, out bool escaped))
+        {
+            return false;
+        }
+
+        if (escaped)
+        {
+            text = Unescaped(json[open..i]);
+            return text is not null;
+        }
+
+        ReadOnlySpan<byte> value = json[(open + 1)..(i - 1)];
+        for (int n = 0; n < utf8Names.Length; n++)
+        {
+            if (value.SequenceEqual(utf8Names[n]))
+            {
+                text = names[n];
+                return true;
+            }
+        }
+
+        text = strings is not null && value.Length <= SharedStrings.MaxBytes ? strings.Get(value, field) : Encoding.UTF8.GetString(value);
+        return true;
+    }
+
+    /// <summary>
+    /// The text of a string token holding escapes, decoded by the same reader the full parser uses; null for an escaped
+    /// unpaired surrogate (the full parser reports it).
+    /// </summary>
+    private static string? Unescaped(ReadOnlySpan<byte> stringToken)
+    {
+        var reader = new Utf8JsonReader(stringToken);
+        try
+        {
+            return reader.Read() ? reader.GetString() : null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryCreatedAt(ReadOnlySpan<byte> json, ref int i, out DateTimeOffset value)
+    {
+        value = default;
+        int open = i;
+        return At(json, open) == '"'
+            && TryString(json, ref i, out bool escaped)
+            && !escaped
+            && Iso8601.TryParse(json[(open + 1)..(i - 1)], out value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryLiteral(ReadOnlySpan<byte> json, ref int i, ReadOnlySpan<byte> literal)
+    {
+        if (!json[i..].StartsWith(literal))
+        {
+            return false;
+        }
+
+        i += literal.Length;
+        return true;
+    }
+
+    /// <summary>
+    /// <c>details</c>: null, or an object kept as its bytes (compact: the scan allows no whitespace), with
+    /// <c>balance.amount</c> (else <c>balance.points</c>) and <c>balance.balance</c> read on the way through.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryDetails(
+        ReadOnlySpan<byte> json, ref int i, out ReadOnlyMemory<byte> details, out long? amount, out long? balance)
+    {
+        details = default;
+        amount = null;
+        balance = null;
+        if (At(json, i) != '{')
+        {
+            return TryLiteral(json, ref i, "null"u8);
+        }
+
+        int start = i++;
+        long? points = null;
+        bool sawBalance = false;
+        if (At(json, i) == '}')
+        {
+            i++;
+        }
+        else
+        {
+            while (true)
+            {
+                if (!TryPlainName(json, ref i, out ReadOnlySpan<byte> name))
+                {
+                    return false;
+                }
+
+                bool ok;
+                if (name.SequenceEqual("balance"u8))
+                {
+                    // A second balance would make the full parser read both in turn; it decides such a line.
+                    ok = !sawBalance && TryBalance(json, ref i, ref amount, ref points, ref balance);
+                    sawBalance = true;
+                }
+                else
+                {
+                    ok = TrySkipValue(json, ref i, depth: 2);
+                }
+
+                byte next = At(json, i++);
+                if (!ok || next == '}')
+                {
+                    if (!ok)
+                    {
+                        return false;
+                    }
+
+                    break;
+                }
+
+                if (next != ',')
+                {
+                    return false;
+                }
+            }
+        }
+
+        amount ??= points;
+        details = json[start..i].ToArray();
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryBalance(ReadOnlySpan<byte> json, ref int i, ref long? amount, ref long? points, ref long? balance)
+    {
+        if (At(json, i) != '{')
+        {
+            return TryLiteral(json, ref i, "null"u8);
+        }
+
+        i++;
+        if (At(json, i) == '}')
+        {
+            i++;
+            return true;
+        }
+
+        int seen = 0;
+        while (true)
+        {
+            if (!TryPlainName(json, ref i, out ReadOnlySpan<byte> name))
+            {
+                return false;
+            }
+
+            int which = name.SequenceEqual("amount"u8) ? 1 : name.SequenceEqual("points"u8) ? 2 : name.SequenceEqual("balance"u8) ? 4 : 0;
+            if ((seen & which) != 0)
+            {
+                return false;
+            }
+
+            seen |= which;
+            bool ok = which switch
+            {
+                1 => TryInteger(json, ref i, out amount),
+                2 => TryInteger(json, ref i, out points),
+                4 => TryInteger(json, ref i, out balance),
+                _ => TrySkipValue(json, ref i, depth: 3),
+            };
+
+            byte next = At(json, i++);
+            if (!ok)
+            {
+                return false;
+            }
+
+            if (next == '}')
+            {
+                return true;
+            }
+
+            if (next != ',')
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Null, or a number in the form and range of a <see cref="long"/> (what <c>TryGetInt64</c> accepts).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryInteger(ReadOnlySpan<byte> json, ref int i, out long? value)
+    {
+        value = null;
+        int start = i;
+        if (!TryNumber(json, ref i, out bool integral))
+        {
+            return TryLiteral(json, ref i, "null"u8);
+        }
+
+        if (!integral || !Utf8Parser.TryParse(json[start..i], out long parsed, out int consumed) || consumed != i - start)
+        {
+            return false;
+        }
+
+        value = parsed;
+        return true;
+    }
+
+    /// <summary>Moves past a JSON number at <paramref name="i"/>; <paramref name="integral"/>: no fraction or exponent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TryNumber(ReadOnlySpan<byte> json, ref int i, out bool integral)
+    {
+        integral = true;
+        int p = i;
+        if (At(json, p) == '-')
+        {
+            p++;
+        }
+
+        byte b = At(json, p);
+        if (b == '0')
+        {
+            p++;
+        }
+        else if (b is >= (byte)'1' and <= (byte)'9')
+        {
+            p = SkipDigits(json, p + 1);
+        }
+        else
+        {
+            return false;
+        }
+
+        if (At(json, p) == '.')
+        {
+            integral = false;
+            int digits = SkipDigits(json, p + 1);
+            if (digits == p + 1)
+            {
+                return false;
+            }
+
+            p = digits;
+        }
+
+        if (At(json, p) is (byte)'e' or (byte)'E')
+        {
+            integral = false;
+            p++;
+            if (At(json, p) is (byte)'+' or (byte)'-')
+            {
+                p++;
+            }
+
+            int digits = SkipDigits(json, p);
+            if (digits == p)
+            {
+                return false;
+            }
+
+            p = digits;
+        }
+
+        i = p;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipDigits(ReadOnlySpan<byte> json, int p)
+    {
+        while (char.IsAsciiDigit((char)At(json, p)))
+        {
+            p++;
+        }
+
+        return p;
+    }
+
+    /// <summary>Moves past any JSON value at <paramref name="i"/>, checking it; <paramref name="depth"/> is the nesting it sits at.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool TrySkipValue(ReadOnlySpan<byte> json, ref int i, int depth)
+    {
+        switch (At(json, i))
+        {
+            case (byte)'"':
+                return TryString(json, ref i, out _);
+            case (byte)'{':
+                return depth < MaxDepth && TrySkipContainer(json, ref i, depth + 1, (byte)'}', members: true);
+            case (byte)'[':
+                return depth < MaxDepth && TrySkipContainer(json, ref i, depth + 1, (byte)']', members: false);
+            case (byte)'t':
+                return TryLiteral(json, ref i, "true"u8);
+            case (byte)'f':
+                return TryLiteral(json, ref i, "false"u8);
+            case (byte)'n':
+                return TryLiteral(json, ref i, "null"u8);
+            default:
+                return TryNumber(json, ref i, out _);
+        }
+    }
+
+    /// <summary>Moves past an object (<paramref name="members"/>) or an array opening at <paramref name="i"/>.</summary>
+    private static bool TrySkipContainer(ReadOnlySpan<byte> json, ref int i, int depth, byte close, bool members)
+    {
+        i++;
+        if (At(json, i) == close)
+        {
+            i++;
+            return true;
+        }
+
+        while (true)
+        {
+            if (members)
+            {
+                int open = i;
+                if (At(json, open) != '"' || !TryString(json, ref i, out _) || At(json, i++) != ':')
+                {
+                    return false;
+                }
+            }
+
+            if (!TrySkipValue(json, ref i, depth))
+            {
+                return false;
+            }
+
+            byte next = At(json, i++);
+            if (next == close)
+            {
+                return true;
+            }
+
+            if (next != ',')
+            {
+                return false;
+            }
+        }
+    }
+}
