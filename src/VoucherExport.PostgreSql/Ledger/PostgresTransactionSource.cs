@@ -12,6 +12,9 @@ namespace VoucherExport.PostgreSql;
 /// </summary>
 public sealed class PostgresTransactionSource : ITransactionSource, ITransactionRangeSplitter
 {
+    /// <summary>Batches fetched ahead of the writer when the export has more than one thread (as the CSV source).</summary>
+    private const int ReadAheadBatches = 4;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresLedgerOptions _options;
 
@@ -52,9 +55,17 @@ public sealed class PostgresTransactionSource : ITransactionSource, ITransaction
     {
         ArgumentNullException.ThrowIfNull(query);
         bool pushFilters = LedgerFilterSql.CanPush(query.Filters);
-        return _options.Partitions == 1
-            ? ReadSerialAsync(query, pushFilters, cancellationToken)
-            : ReadPartitionedAsync(query, pushFilters, cancellationToken);
+        if (_options.Partitions > 1)
+        {
+            // Every range already reads and decodes on a task of its own.
+            return ReadPartitionedAsync(query, pushFilters, cancellationToken);
+        }
+
+        // With more than one thread the rows are fetched and decoded on a thread of their own, a few batches ahead of the
+        // writer, as the file sources do (docs/architecture.md, "Sources beside the writer").
+        return query.Parallelism > 1
+            ? BatchReadAhead.ReadAsync(ReadSerialAsync(query, pushFilters, CancellationToken.None), ReadAheadBatches, cancellationToken)
+            : ReadSerialAsync(query, pushFilters, cancellationToken);
     }
 
     private async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> ReadSerialAsync(

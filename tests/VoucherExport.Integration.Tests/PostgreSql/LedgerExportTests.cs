@@ -182,15 +182,55 @@ public class LedgerExportTests
     }
 
     [PostgresFact]
+    public async Task WithMoreThreadsRowsAreFetchedAndDecodedAheadOfTheCallerAndComeOutTheSame()
+    {
+        await using var db = await PgTestDatabase.CreateAsync();
+        await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(20_000, seed: 5).AsSource(), db.Ledger);
+        var source = new PostgresTransactionSource(db.DataSource, db.Ledger with { BatchSize = 500 });
+        var one = new TransactionQuery(null, ExportOrder.CreatedAtDescending, PgTestData.Now);
+        List<string> serial = [.. (await PgTestData.ReadAllAsync(source, one)).Select(r => r.Id)];
+
+        var two = new TransactionQuery(null, ExportOrder.CreatedAtDescending, PgTestData.Now) { Parallelism = 2 };
+        var ahead = new List<string>();
+        long readBeforeTheSecondBatch = -1;
+        await foreach (var batch in source.ReadAsync(two, CancellationToken.None))
+        {
+            if (ahead.Count == 0)
+            {
+                // The caller holds the first batch and asks for nothing: the source must go on reading by itself. Without
+                // a reader of its own the count would stay at this first batch, and the wait end in the assertion below.
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (two.ReadProgress.Done <= batch.Length && waited.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    await Task.Delay(10);
+                }
+
+                readBeforeTheSecondBatch = two.ReadProgress.Done;
+            }
+
+            foreach (var row in batch.Span)
+            {
+                ahead.Add(row.Id);
+            }
+        }
+
+        Assert.True(readBeforeTheSecondBatch > 500, $"read {readBeforeTheSecondBatch} rows before the caller asked for more than 500");
+        Assert.Equal(serial, ahead);
+        Assert.Equal(20_000, two.ReadProgress.Done);
+    }
+
+    [PostgresFact]
     public async Task AnAbandonedReadCancelsItsQueryInsteadOfDrainingIt()
     {
         await using var db = await PgTestDatabase.CreateAsync();
         await PostgresLedgerLoader.LoadAsync(db.DataSource, new DemoLedger(50_000, seed: 4).AsSource(), db.Ledger);
-        foreach (int partitions in new[] { 1, 3 })
+        // One range read on the caller's thread, one read ahead on a thread of its own, three ranges at once.
+        foreach ((int partitions, int threads) in new[] { (1, 1), (1, 2), (3, 2) })
         {
             var source = new PostgresTransactionSource(db.DataSource, db.Ledger with { BatchSize = 10, Partitions = partitions });
+            var query = new TransactionQuery(null, ExportOrder.CreatedAtDescending, PgTestData.Now) { Parallelism = threads };
             int batches = 0;
-            await foreach (var batch in source.ReadAsync(new TransactionQuery(null, ExportOrder.CreatedAtDescending, PgTestData.Now), CancellationToken.None))
+            await foreach (var batch in source.ReadAsync(query, CancellationToken.None))
             {
                 if (++batches == 3)
                 {
