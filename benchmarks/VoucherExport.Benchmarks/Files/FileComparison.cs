@@ -72,6 +72,7 @@ internal static class FileComparison
             foreach (bool sorted in new[] { false, true })
             {
                 string ledger = sorted ? ledgers.Shuffled : order == "created_at" ? ledgers.Ascending : ledgers.Descending;
+                ScaleRun.EvictPageCache(new[] { ledgers.Ascending, ledgers.Descending, ledgers.Shuffled }.Where(other => other != ledger));
                 ScaleRun.WarmPageCache(ledger);
                 var runs = new Dictionary<string, List<ChildFigures>> { ["engine"] = [], ["duckdb"] = [] };
                 for (int r = 0; r < repeats; r++)
