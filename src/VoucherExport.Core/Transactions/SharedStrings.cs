@@ -156,14 +156,15 @@ internal sealed class SharedStrings
         return made;
     }
 
-    /// <summary>
-    /// Whether the text is one of the sixteenth that always goes through the table and counts for its field. The hash
-    /// picks it, so an equal text is always picked or never: the share found among the picked ones is the field's own,
-    /// whether the field skips the table or not.
-    /// </summary>
     /// <summary>Whether <paramref name="utf8"/> is one of the texts that always go through the table (for tests).</summary>
     internal static bool IsSampled(ReadOnlySpan<byte> utf8) => IsSample(Hash(utf8));
 
+    /// <summary>
+    /// Whether the text is one of the sixteenth that always goes through the table and counts for its field. The hash
+    /// picks it, so an equal text is always picked or never: the share found among the picked ones is the field's own,
+    /// whether the field skips the table or not. (A field whose repeating texts all happen to be unpicked stays off the
+    /// table; that costs allocations, never a wrong text.)
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsSample(ulong hash) => ((hash >> 56) & 15) == 0;
 

@@ -7,7 +7,8 @@ namespace VoucherExport.PostgreSql;
 /// <summary>
 /// A ledger in a PostgreSQL table (see <see cref="PostgresLedgerSchema"/>). Every filter of SPEC §2.3 becomes a
 /// parameterized <c>WHERE</c> and the order <c>ORDER BY created_at, id</c>, so the engine neither filters nor sorts;
-/// rows stream from a sequential-access reader in reused batches. Progress is counted in rows of the planner's estimate
+/// rows stream from a sequential-access reader in reused batches (with <see cref="TransactionQuery.Parallelism"/> above 1,
+/// read on a task of their own and handed over a few batches ahead). Progress is counted in rows of the planner's estimate
 /// of that query (<see cref="ProgressUnit.EstimatedRows"/>): an estimate, so the rows read may pass it or end short of it.
 /// </summary>
 public sealed class PostgresTransactionSource : ITransactionSource, ITransactionRangeSplitter
