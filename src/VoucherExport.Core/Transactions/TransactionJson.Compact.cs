@@ -10,8 +10,9 @@ using System.Text.Json;
 namespace VoucherExport.Transactions;
 
 /// <summary>
-/// The fast path of <see cref="Parse(ReadOnlySpan{byte}, SharedStrings?)"/>: one forward scan of a compact line, as
-/// ledgers written by machines are (no whitespace outside strings, property names without escapes).
+/// The fast path of <see cref="Parse(ReadOnlySpan{byte}, SharedStrings?)"/>: one forward scan of a line as machines
+/// write it — property names without escapes, with or without whitespace between tokens (compact writers, or Python's
+/// default <c>", "</c> and <c>": "</c>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -21,7 +22,7 @@ namespace VoucherExport.Transactions;
 /// </para>
 /// <para>
 /// It never decides anything the full parser would decide differently: it gives up (returns null) at the first thing it
-/// does not handle — whitespace, an escaped property name, a known property given twice, a missing or wrong-typed
+/// does not handle — an escaped property name in the object or its <c>details</c>, a known property given twice, a missing or wrong-typed
 /// field, anything malformed, nesting past <see cref="MaxDepth"/> — and the full parser then reads the line from its
 /// start and gives the row or the error it always gave. A property test holds the two to the same row on every line the
 /// scan accepts and requires the scan to give up on every line the parser rejects (<c>CompactParseTests</c>).
@@ -44,7 +45,9 @@ public static partial class TransactionJson
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static VoucherTransaction? TryParseCompact(ReadOnlySpan<byte> json, SharedStrings? strings)
     {
-        if (At(json, 0) != '{' || At(json, 1) != '"')
+        int i = 0;
+        SkipWhitespace(json, ref i);
+        if (At(json, i++) != '{')
         {
             return null;
         }
@@ -57,7 +60,6 @@ public static partial class TransactionJson
         var seen = Property.None;
         bool ok = true;
 
-        int i = 1;
         while (true)
         {
             if (!TryPlainName(json, ref i, out ReadOnlySpan<byte> name))
@@ -115,7 +117,7 @@ public static partial class TransactionJson
                 return null;
             }
 
-            byte next = At(json, i++);
+            byte next = Separator(json, ref i);
             if (next == '}')
             {
                 break;
@@ -127,7 +129,9 @@ public static partial class TransactionJson
             }
         }
 
-        // Nothing may follow the object; the required fields must be there (the full parser names what is missing).
+        // Nothing but whitespace may follow the object; the required fields must be there (the full parser names what is
+        // missing).
+        SkipWhitespace(json, ref i);
         if (i != json.Length || string.IsNullOrEmpty(id) || type is null || (seen & Property.CreatedAt) == 0)
         {
             return null;
@@ -154,19 +158,49 @@ public static partial class TransactionJson
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte At(ReadOnlySpan<byte> json, int index) => (uint)index < (uint)json.Length ? json[index] : (byte)0;
 
-    /// <summary>A property name without escapes and its colon, at <paramref name="i"/>; moves past the colon.</summary>
+    /// <summary>Moves past insignificant whitespace at <paramref name="i"/>: space, tab, CR and LF, as JSON defines it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SkipWhitespace(ReadOnlySpan<byte> json, ref int i)
+    {
+        // One comparison settles the usual case, a token right there (every whitespace byte is at most a space).
+        byte b;
+        while ((b = At(json, i)) <= (byte)' ' && b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            i++;
+        }
+    }
+
+    /// <summary>The byte that follows a value (after any whitespace), consumed: a comma or the closing bracket, else invalid.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte Separator(ReadOnlySpan<byte> json, ref int i)
+    {
+        SkipWhitespace(json, ref i);
+        return At(json, i++);
+    }
+
+    /// <summary>
+    /// A property name without escapes and its colon, after any whitespace at <paramref name="i"/>; moves to the value
+    /// (past the colon and any whitespace after it).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryPlainName(ReadOnlySpan<byte> json, ref int i, out ReadOnlySpan<byte> name)
     {
         name = default;
+        SkipWhitespace(json, ref i);
         int open = i;
-        if (At(json, open) != '"' || !TryString(json, ref i, out bool escaped) || escaped || At(json, i) != ':')
+        if (At(json, open) != '"' || !TryString(json, ref i, out bool escaped) || escaped)
         {
             return false;
         }
 
-        name = json[(open + 1)..(i - 1)];
-        i++;
+        int close = i - 1;
+        if (Separator(json, ref i) != ':')
+        {
+            return false;
+        }
+
+        name = json[(open + 1)..close];
+        SkipWhitespace(json, ref i);
         return true;
     }
 
@@ -368,7 +402,7 @@ public static partial class TransactionJson
     }
 
     /// <summary>
-    /// <c>details</c>: null, or an object kept as its bytes (compact: the scan allows no whitespace), with
+    /// <c>details</c>: null, or an object kept as its bytes without insignificant whitespace, with
     /// <c>balance.amount</c> (else <c>balance.points</c>) and <c>balance.balance</c> read on the way through.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -386,6 +420,7 @@ public static partial class TransactionJson
         int start = i++;
         long? points = null;
         bool sawBalance = false;
+        SkipWhitespace(json, ref i);
         if (At(json, i) == '}')
         {
             i++;
@@ -411,7 +446,7 @@ public static partial class TransactionJson
                     ok = TrySkipValue(json, ref i, depth: 2);
                 }
 
-                byte next = At(json, i++);
+                byte next = Separator(json, ref i);
                 if (!ok || next == '}')
                 {
                     if (!ok)
@@ -430,7 +465,7 @@ public static partial class TransactionJson
         }
 
         amount ??= points;
-        details = json[start..i].ToArray();
+        details = CompactJson.ToArray(json[start..i]);
         return true;
     }
 
@@ -443,6 +478,7 @@ public static partial class TransactionJson
         }
 
         i++;
+        SkipWhitespace(json, ref i);
         if (At(json, i) == '}')
         {
             i++;
@@ -472,7 +508,7 @@ public static partial class TransactionJson
                 _ => TrySkipValue(json, ref i, depth: 3),
             };
 
-            byte next = At(json, i++);
+            byte next = Separator(json, ref i);
             if (!ok)
             {
                 return false;
@@ -607,6 +643,7 @@ public static partial class TransactionJson
     private static bool TrySkipContainer(ReadOnlySpan<byte> json, ref int i, int depth, byte close, bool members)
     {
         i++;
+        SkipWhitespace(json, ref i);
         if (At(json, i) == close)
         {
             i++;
@@ -615,13 +652,17 @@ public static partial class TransactionJson
 
         while (true)
         {
+            SkipWhitespace(json, ref i);
             if (members)
             {
+                // Any name: escapes allowed, since nothing here is compared with it.
                 int open = i;
-                if (At(json, open) != '"' || !TryString(json, ref i, out _) || At(json, i++) != ':')
+                if (At(json, open) != '"' || !TryString(json, ref i, out _) || Separator(json, ref i) != ':')
                 {
                     return false;
                 }
+
+                SkipWhitespace(json, ref i);
             }
 
             if (!TrySkipValue(json, ref i, depth))
@@ -629,7 +670,7 @@ public static partial class TransactionJson
                 return false;
             }
 
-            byte next = At(json, i++);
+            byte next = Separator(json, ref i);
             if (next == close)
             {
                 return true;
