@@ -39,6 +39,24 @@ internal static class TestRows
         };
 
     /// <summary>What a CSV reader should return for <paramref name="field"/> of <paramref name="row"/> (formula guard off).</summary>
+    /// <summary>Asserts that <paramref name="actual"/> holds every field of <paramref name="expected"/>, the offset of <c>created_at</c> included.</summary>
+    public static void AssertSameFields(VoucherTransaction expected, VoucherTransaction actual)
+    {
+        Assert.Equal(expected.Id, actual.Id);
+        Assert.Equal(expected.Type, actual.Type);
+        Assert.Equal(expected.SourceId, actual.SourceId);
+        Assert.Equal(expected.VoucherId, actual.VoucherId);
+        Assert.Equal(expected.CampaignId, actual.CampaignId);
+        Assert.Equal(expected.Source, actual.Source);
+        Assert.Equal(expected.Reason, actual.Reason);
+        Assert.Equal(expected.RelatedTransactionId, actual.RelatedTransactionId);
+        Assert.Equal(expected.Amount, actual.Amount);
+        Assert.Equal(expected.Balance, actual.Balance);
+        Assert.Equal(expected.CreatedAt, actual.CreatedAt);
+        Assert.Equal(expected.CreatedAt.Offset, actual.CreatedAt.Offset);
+        Assert.Equal(expected.Details.ToArray(), actual.Details.ToArray());
+    }
+
     public static string ExpectedCell(VoucherTransaction row, TransactionField field) => field switch
     {
         TransactionField.Id => row.Id,

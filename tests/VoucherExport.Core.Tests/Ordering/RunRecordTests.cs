@@ -63,19 +63,7 @@ public class RunRecordTests
         Assert.Equal(length, RunRecord.PrefixBytes + RunRecord.BodyLength(record));
         Assert.Equal(row.CreatedAt.UtcTicks, RunRecord.Ticks(record));
         Assert.Equal(row.Id, RunRecord.Id(record).ToString());
-        Assert.Equal(row.Id, back.Id);
-        Assert.Equal(row.Type, back.Type);
-        Assert.Equal(row.SourceId, back.SourceId);
-        Assert.Equal(row.VoucherId, back.VoucherId);
-        Assert.Equal(row.CampaignId, back.CampaignId);
-        Assert.Equal(row.Source, back.Source);
-        Assert.Equal(row.Reason, back.Reason);
-        Assert.Equal(row.RelatedTransactionId, back.RelatedTransactionId);
-        Assert.Equal(row.Amount, back.Amount);
-        Assert.Equal(row.Balance, back.Balance);
-        Assert.Equal(row.CreatedAt, back.CreatedAt);
-        Assert.Equal(row.CreatedAt.Offset, back.CreatedAt.Offset);
-        Assert.Equal(row.Details.ToArray(), back.Details.ToArray());
+        TestRows.AssertSameFields(row, back);
     });
 
     [Theory]

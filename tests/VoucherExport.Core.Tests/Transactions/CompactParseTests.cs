@@ -4,6 +4,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using VoucherExport.Demo;
+using VoucherExport.Tests.Csv;
 using VoucherExport.Transactions;
 
 namespace VoucherExport.Tests.Transactions;
@@ -193,19 +194,7 @@ public class CompactParseTests
         if (scanned is not null)
         {
             Assert.True(full is not null, $"the scan read a line the full parser refuses: {Encoding.UTF8.GetString(line)}");
-            Assert.Equal(full.Id, scanned.Id);
-            Assert.Equal(full.SourceId, scanned.SourceId);
-            Assert.Equal(full.VoucherId, scanned.VoucherId);
-            Assert.Equal(full.CampaignId, scanned.CampaignId);
-            Assert.Equal(full.Source, scanned.Source);
-            Assert.Equal(full.Reason, scanned.Reason);
-            Assert.Equal(full.Type, scanned.Type);
-            Assert.Equal(full.Details.ToArray(), scanned.Details.ToArray());
-            Assert.Equal(full.RelatedTransactionId, scanned.RelatedTransactionId);
-            Assert.Equal(full.CreatedAt, scanned.CreatedAt);
-            Assert.Equal(full.CreatedAt.Offset, scanned.CreatedAt.Offset);
-            Assert.Equal(full.Amount, scanned.Amount);
-            Assert.Equal(full.Balance, scanned.Balance);
+            TestRows.AssertSameFields(full, scanned);
         }
 
         return (scanned is not null, full is not null);
