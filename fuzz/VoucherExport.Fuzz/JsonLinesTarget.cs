@@ -1,3 +1,5 @@
+using System.Buffers;
+using VoucherExport.Csv;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 
@@ -7,10 +9,14 @@ namespace VoucherExport.Fuzz;
 /// The JSON Lines source: transactions, or a <see cref="LedgerFormatException"/> naming the line. The same input is read
 /// again under <see cref="MalformedRowPolicy.Skip"/>, which must not fail and must keep every row the failing read had
 /// returned, in order. A small line limit puts the skip-a-long-line path within the fuzzer's reach. Every line the
-/// compact scan reads must give the full parser's row, and no line the full parser refuses may be read by the scan.
+/// compact scan reads must give the full parser's row, and no line the full parser refuses may be read by the scan; and
+/// the CSV record a parallel writer formats straight from the scanned line must be the bytes of the row's record.
 /// </summary>
 public sealed class JsonLinesTarget : IFuzzTarget
 {
+    // Every column, with the formula guard: every text goes through the code that writes it from the line.
+    private static readonly CsvRecordWriter s_records = new(CsvFormat.Default with { FormulaGuard = true }, TransactionFields.All);
+
     public string Name => "jsonlines";
 
     public void Run(ReadOnlySpan<byte> input)
@@ -51,6 +57,21 @@ public sealed class JsonLinesTarget : IFuzzTarget
                 || full.CreatedAt.Offset != scanned.CreatedAt.Offset || full.Amount != scanned.Amount || full.Balance != scanned.Balance)
             {
                 throw new InvalidOperationException($"the compact scan and the full parser read a line differently: {Convert.ToHexString(line)}");
+            }
+
+            byte[]? scratch = null;
+            var fromLine = new ArrayBufferWriter<byte>();
+            var fromRow = new ArrayBufferWriter<byte>();
+            if (!TransactionJson.TryScan(line, out ScannedRow row))
+            {
+                throw new InvalidOperationException($"the scan read a line as a row but not as fields: {Convert.ToHexString(line)}");
+            }
+
+            s_records.WriteRecord(fromLine, line, in row, ref scratch);
+            s_records.WriteRecord(fromRow, full);
+            if (!fromLine.WrittenSpan.SequenceEqual(fromRow.WrittenSpan))
+            {
+                throw new InvalidOperationException($"the record written from the line is not the row's: {Convert.ToHexString(line)}");
             }
         }
     }

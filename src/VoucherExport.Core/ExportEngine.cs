@@ -204,6 +204,22 @@ public static class ExportEngine
             VoucherTransaction[]? scratch = keepAll ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
             try
             {
+                // A JSON Lines ledger whose every row is written as it comes: the writer's threads scan each line and
+                // format its record straight from it, with no row objects in between (docs/architecture.md, "Lines
+                // formatted in the writer"); the writer verifies the order.
+                if (order is null && writer.TakesLines && source is JsonLinesTransactionSource ledger
+                    && ledger.ReadLineBlocks(query, ParallelChunkedCsvWriter.MaxBatchRows, cancellationToken) is { } blocks)
+                {
+                    stage?.SetTag("export.lines_in_writer", true);
+                    await foreach (LineBlock block in blocks.WithCancellation(cancellationToken).ConfigureAwait(false))
+                    {
+                        await writer.WriteLinesAsync(block, cancellationToken).ConfigureAwait(false);
+                        ReportSource(ExportPhase.Writing);
+                    }
+
+                    return await CompleteAsync(stage, cancellationToken).ConfigureAwait(false);
+                }
+
                 await foreach (ReadOnlyMemory<VoucherTransaction> batch in source.ReadAsync(query, cancellationToken)
                     .WithCancellation(cancellationToken).ConfigureAwait(false))
                 {

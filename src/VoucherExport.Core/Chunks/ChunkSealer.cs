@@ -140,13 +140,19 @@ internal sealed class ChunkSealer : IAsyncDisposable
     public bool Fits(long rows, long bytes) => _chunkRows + rows <= MaxRows && _chunkBytes + bytes <= MaxBytes;
 
     /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the open chunk, the last of them <paramref name="last"/>.</summary>
-    public void Add(long rows, long bytes, VoucherTransaction last)
+    public void Add(long rows, long bytes, VoucherTransaction last) => Add(rows, bytes, last.CreatedAt, last.Id, last.SourceEnd);
+
+    /// <summary>
+    /// Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the open chunk, the last of them made at
+    /// <paramref name="createdAt"/>, with id <paramref name="id"/>, ending at <paramref name="sourceEnd"/> of its ledger (0: unknown).
+    /// </summary>
+    public void Add(long rows, long bytes, DateTimeOffset createdAt, string id, long sourceEnd)
     {
         _chunkRows += rows;
         _chunkBytes += bytes;
-        _lastCreatedAt = last.CreatedAt;
-        _lastId = last.Id;
-        _lastSourceEnd = last.SourceEnd;
+        _lastCreatedAt = createdAt;
+        _lastId = id;
+        _lastSourceEnd = sourceEnd;
     }
 
     /// <summary>Hashes uncompressed bytes of the open chunk (with compression the encoder hashes what it produces instead).</summary>

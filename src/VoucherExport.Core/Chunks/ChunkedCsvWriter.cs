@@ -196,6 +196,44 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
         return ContinueWriteAsync(rows, done, cancellationToken);
     }
 
+    /// <summary>Whether the writer takes a JSON Lines ledger's lines to format itself (<see cref="WriteLinesAsync"/>): with several threads.</summary>
+    internal bool TakesLines => _parallel is not null;
+
+    /// <summary>
+    /// With several threads: appends the rows of <paramref name="block"/>'s lines, scanned and formatted on the
+    /// formatting threads (see <see cref="ParallelChunkedCsvWriter.WriteLinesAsync"/>); the writer owns the block from here.
+    /// </summary>
+    internal ValueTask WriteLinesAsync(LineBlock block, CancellationToken cancellationToken)
+    {
+        ValueTask writing;
+        try
+        {
+            ThrowIfNotWriting();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_parallel is null)
+            {
+                throw new InvalidOperationException("only a writer with several threads takes lines");
+            }
+        }
+        catch
+        {
+            block.Release();
+            throw;
+        }
+
+        try
+        {
+            writing = _parallel.WriteLinesAsync(block, cancellationToken);
+        }
+        catch
+        {
+            _state = State.Faulted;
+            throw;
+        }
+
+        return writing.IsCompletedSuccessfully ? writing : FaultOnErrorAsync(writing);
+    }
+
     /// <summary>
     /// Commits the last chunk and returns every chunk in order. An export with no rows still gets one chunk
     /// holding only the preamble, so its download is a valid CSV.

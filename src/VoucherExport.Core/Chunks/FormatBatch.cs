@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
+using System.Text;
+using System.Text.Unicode;
 using VoucherExport.Csv;
 using VoucherExport.Ordering;
 using VoucherExport.Transactions;
@@ -12,6 +14,12 @@ namespace VoucherExport.Chunks;
 /// each record ends, so the in-order sealer can rotate chunks between records without looking at the bytes, and the
 /// steps that sealing decided for the calling thread to write.
 /// </summary>
+/// <remarks>
+/// A batch holds either rows or, for a JSON Lines ledger read in the declared order, a <see cref="LineBlock"/> of raw
+/// lines that the formatting thread scans and formats straight into records (<see cref="AttachLines"/>): no row object,
+/// string or <c>details</c> copy is made, and what sealing needs of each row (its instant, id and line end) is kept
+/// in arrays of the batch.
+/// </remarks>
 internal sealed class FormatBatch : IDisposable
 {
     private readonly VoucherTransaction[] _rows;
@@ -22,6 +30,15 @@ internal sealed class FormatBatch : IDisposable
     private StagingBuffer? _compressed;
     private int _count;
     private ExceptionDispatchInfo? _error;
+
+    // Lines mode: the block to format, and what sealing needs of each row once it is formatted.
+    private LineBlock? _lines;
+    private long[]? _ticks;
+    private long[]? _lineEnds;
+    private int[]? _idEnds;
+    private byte[]? _ids;
+    private byte[]? _scratch;
+    private bool _lineMode;
 
     /// <summary>A batch of up to <paramref name="capacity"/> rows; its arrays are pooled, so a run allocates them once per process.</summary>
     public FormatBatch(int capacity, int initialBufferSize, ArrayPool<byte> pool)
@@ -91,6 +108,57 @@ internal sealed class FormatBatch : IDisposable
         return taken;
     }
 
+    /// <summary>Whether the batch holds lines (<see cref="AttachLines"/>) instead of rows.</summary>
+    public bool HoldsLines => _lineMode;
+
+    /// <summary>
+    /// Takes <paramref name="block"/> (the batch owns it from here and releases it once formatted, or when reset or
+    /// disposed) to be formatted in lines mode; every line is a row until the first that fails.
+    /// </summary>
+    public void AttachLines(LineBlock block)
+    {
+        if (block.Count > Capacity)
+        {
+            block.Release();
+            throw new InvalidOperationException($"a block of {block.Count} lines does not fit a batch of {Capacity} rows");
+        }
+
+        _ticks ??= ArrayPool<long>.Shared.Rent(Capacity);
+        _lineEnds ??= ArrayPool<long>.Shared.Rent(Capacity);
+        _idEnds ??= ArrayPool<int>.Shared.Rent(Capacity);
+        _ids ??= ArrayPool<byte>.Shared.Rent(Capacity * 32);
+        _lines = block;
+        _lineMode = true;
+        _count = block.Count;
+    }
+
+    /// <summary>When row <paramref name="index"/> was made.</summary>
+    public DateTimeOffset CreatedAtOf(int index) =>
+        _lineMode ? new DateTimeOffset(_ticks![index], TimeSpan.Zero) : _rows[index].CreatedAt;
+
+    /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the sealer's open chunk, the last of them row <paramref name="last"/>.</summary>
+    public void AddTo(ChunkSealer sealer, long rows, long bytes, int last)
+    {
+        if (_lineMode)
+        {
+            sealer.Add(rows, bytes, CreatedAtOf(last), Encoding.UTF8.GetString(IdOf(last)), _lineEnds![last]);
+        }
+        else
+        {
+            sealer.Add(rows, bytes, _rows[last]);
+        }
+    }
+
+    /// <summary>Lines mode: the instant of row <paramref name="index"/>, in UTC ticks.</summary>
+    public long TicksOf(int index) => _ticks![index];
+
+    /// <summary>Lines mode: the id of row <paramref name="index"/>, in UTF-8.</summary>
+    public ReadOnlySpan<byte> IdOf(int index)
+    {
+        int start = index == 0 ? 0 : _idEnds![index - 1];
+        return _ids.AsSpan(start, _idEnds![index] - start);
+    }
+
     /// <summary>
     /// Formats every row with <paramref name="records"/>; an error is kept for the publisher to raise in order. With
     /// <paramref name="order"/>, also checks that each row follows the one before it in the batch (the first row's
@@ -99,6 +167,12 @@ internal sealed class FormatBatch : IDisposable
     public void Format(CsvRecordWriter records, OrderCheck? order)
     {
         _output.Clear();
+        if (_lineMode)
+        {
+            FormatLines(records, order);
+            return;
+        }
+
         try
         {
             ReadOnlySpan<VoucherTransaction> rows = _rows.AsSpan(0, _count);
@@ -121,6 +195,87 @@ internal sealed class FormatBatch : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lines mode: scans each line and writes its record straight from the line; a line the scan leaves alone goes
+    /// through the full parser and the row writer, so every record is the bytes the row path gives and every error the
+    /// one it raises. The block is released at the end: all that sealing needs is kept in the batch's arrays.
+    /// </summary>
+    private void FormatLines(CsvRecordWriter records, OrderCheck? order)
+    {
+        LineBlock block = _lines!;
+        int count = block.Count;
+        int formatted = 0;
+        int idsUsed = 0;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (block.IsTooLong(i))
+                {
+                    throw block.TooLong(i);
+                }
+
+                ReadOnlySpan<byte> line = block.Line(i);
+                ScannedRow row = default;
+                VoucherTransaction? parsed = null;
+                bool scanned = line.Length < CsvRecordWriter.MaxScannedLineBytes && Utf8.IsValid(line) && TransactionJson.TryScan(line, out row);
+                if (!scanned)
+                {
+                    try
+                    {
+                        parsed = TransactionJson.Parse(line);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw block.Malformed(i, ex);
+                    }
+                }
+
+                long ticks = scanned ? row.CreatedAt.UtcTicks : parsed!.CreatedAt.UtcTicks;
+                ReadOnlySpan<byte> id = scanned ? row.Id.Utf8(line, ref _scratch) : Encoding.UTF8.GetBytes(parsed!.Id);
+                if (idsUsed + id.Length > _ids!.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(2 * _ids.Length, idsUsed + id.Length));
+                    _ids.AsSpan(0, idsUsed).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(_ids);
+                    _ids = larger;
+                }
+
+                id.CopyTo(_ids.AsSpan(idsUsed));
+                idsUsed += id.Length;
+                _idEnds![i] = idsUsed;
+                _ticks![i] = ticks;
+                _lineEnds![i] = block.LineEnd(i);
+                if (order is not null && i > 0)
+                {
+                    order.Verify(_ticks[i - 1], IdOf(i - 1), ticks, IdOf(i), FirstRow + i + 1);
+                }
+
+                if (scanned)
+                {
+                    records.WriteRecord(_output, line, in row, ref _scratch);
+                }
+                else
+                {
+                    records.WriteRecord(_output, parsed!);
+                }
+
+                _ends[i] = _output.Count;
+                formatted++;
+            }
+        }
+        catch (Exception e)
+        {
+            _error = ExceptionDispatchInfo.Capture(e);
+        }
+        finally
+        {
+            _count = formatted;
+            _lines = null;
+            block.Release();
+        }
+    }
+
     /// <summary>Replaces whatever stopped the batch with <paramref name="error"/>, found while sealing, before any row of it.</summary>
     public void Fail(Exception error) => _error = ExceptionDispatchInfo.Capture(error);
 
@@ -131,12 +286,25 @@ internal sealed class FormatBatch : IDisposable
     /// Drops the row references once the batch is sealed: its bytes and steps are all that is left to write, and a batch
     /// slot otherwise kept its rows alive until it was reused, a whole window later (<see cref="Count"/> stays).
     /// </summary>
-    public void DropRows() => Array.Clear(_rows, 0, _count);
+    public void DropRows()
+    {
+        if (!_lineMode)
+        {
+            Array.Clear(_rows, 0, _count);
+        }
+    }
 
     /// <summary>Empties the batch for reuse; the row references are dropped so the rows can be collected.</summary>
     public void Reset()
     {
-        Array.Clear(_rows, 0, _count);
+        if (!_lineMode)
+        {
+            Array.Clear(_rows, 0, _count);
+        }
+
+        _lines?.Release();
+        _lines = null;
+        _lineMode = false;
         _count = 0;
         _error = null;
         Formatted = false;
@@ -151,7 +319,23 @@ internal sealed class FormatBatch : IDisposable
         Reset();
         ArrayPool<VoucherTransaction>.Shared.Return(_rows);
         ArrayPool<int>.Shared.Return(_ends);
+        ReturnLineArrays();
         _output.Dispose();
         _compressed?.Dispose();
+    }
+
+    private void ReturnLineArrays()
+    {
+        if (_ticks is not null)
+        {
+            ArrayPool<long>.Shared.Return(_ticks);
+            ArrayPool<long>.Shared.Return(_lineEnds!);
+            ArrayPool<int>.Shared.Return(_idEnds!);
+            ArrayPool<byte>.Shared.Return(_ids!);
+            _ticks = null;
+            _lineEnds = null;
+            _idEnds = null;
+            _ids = null;
+        }
     }
 }

@@ -72,6 +72,11 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private OrderCheck? _order;
     private VoucherTransaction? _lastSealedRow;
 
+    // The same for batches of lines: the last sealed row's instant and UTF-8 id (length -1 before the first).
+    private long _lastSealedTicks;
+    private byte[] _lastSealedId = new byte[64];
+    private int _lastSealedIdLength = -1;
+
     // The calling thread's own.
     private long _submittedRows;
     private long _written;
@@ -163,6 +168,54 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         }
 
         return WriteSealedAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the lines of <paramref name="block"/> (a JSON Lines ledger's, in its declared order), which the batch that
+    /// takes them scans and formats on a formatting thread: the same records, chunks and errors as the rows the lines
+    /// parse to, written with <see cref="WriteAsync"/>. The writer owns the block from here, whatever happens. Not to be
+    /// mixed with <see cref="WriteAsync"/> in one export.
+    /// </summary>
+    public ValueTask WriteLinesAsync(LineBlock block, CancellationToken cancellationToken)
+    {
+        if (_filling is not null)
+        {
+            block.Release();
+            throw new InvalidOperationException("lines cannot follow rows in one export");
+        }
+
+        FormatBatch? batch = TakeFreeBatch();
+        if (batch is null)
+        {
+            return ContinueWriteLinesAsync(block, cancellationToken);
+        }
+
+        batch.AttachLines(block);
+        Submit(batch);
+        return WriteSealedAsync(cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ContinueWriteLinesAsync(LineBlock block, CancellationToken cancellationToken)
+    {
+        FormatBatch? batch;
+        try
+        {
+            while ((batch = TakeFreeBatch()) is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await WriteOldestAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            block.Release();
+            throw;
+        }
+
+        batch.AttachLines(block);
+        Submit(batch);
+        await WriteSealedAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<ChunkInfo>> CompleteAsync(CancellationToken cancellationToken)
@@ -614,13 +667,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
         int count = batch.Count;
         ReadOnlyMemory<byte> records = batch.Records;
-        ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
 
         // Most batches land whole in the open chunk: one check instead of one per record.
         if (_sealer.IsOpen && _sealer.Fits(count, records.Length))
         {
             AddWrite(batch, 0, records.Length, count);
-            _sealer.Add(count, records.Length, rows[count - 1]);
+            batch.AddTo(_sealer, count, records.Length, count - 1);
             return;
         }
 
@@ -631,7 +683,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         for (int i = 0; i < count; i++)
         {
             int length = ends[i] - recordStart;
-            DateTimeOffset createdAt = rows[i].CreatedAt;
+            DateTimeOffset createdAt = batch.CreatedAtOf(i);
             if (!_sealer.IsOpen)
             {
                 batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
@@ -645,7 +697,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 segmentRows = 0;
             }
 
-            _sealer.Add(1, length, rows[i]);
+            batch.AddTo(_sealer, 1, length, i);
             segmentRows++;
             recordStart = ends[i];
         }
@@ -659,6 +711,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     /// </summary>
     private void CheckBoundary(FormatBatch batch)
     {
+        if (batch.HoldsLines)
+        {
+            CheckLinesBoundary(batch);
+            return;
+        }
+
         ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
         try
         {
@@ -679,6 +737,40 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     }
 
     /// <summary>
+    /// <see cref="CheckBoundary"/> for a batch of lines: its first row against the last one sealed, by instant and
+    /// UTF-8 id (a batch whose formatting failed before its first row has none to check).
+    /// </summary>
+    private void CheckLinesBoundary(FormatBatch batch)
+    {
+        if (batch.Failed && batch.Count == 0)
+        {
+            return;
+        }
+
+        if (_lastSealedIdLength >= 0)
+        {
+            try
+            {
+                _order!.Verify(_lastSealedTicks, _lastSealedId.AsSpan(0, _lastSealedIdLength), batch.TicksOf(0), batch.IdOf(0), batch.FirstRow + 1);
+            }
+            catch (DeclaredOrderViolationException e)
+            {
+                batch.Fail(e);
+            }
+        }
+
+        ReadOnlySpan<byte> last = batch.IdOf(batch.Count - 1);
+        if (_lastSealedId.Length < last.Length)
+        {
+            _lastSealedId = new byte[Math.Max(last.Length, 2 * _lastSealedId.Length)];
+        }
+
+        last.CopyTo(_lastSealedId);
+        _lastSealedIdLength = last.Length;
+        _lastSealedTicks = batch.TicksOf(batch.Count - 1);
+    }
+
+    /// <summary>
     /// <see cref="Seal"/> with compression: the records go through the encoder, and a record that fails the encoder's
     /// bound gets one more chance against the exact size after a flush before its chunk ends. The write steps point
     /// into the batch's compressed bytes.
@@ -688,14 +780,13 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         GzipChunkEncoder gzip = _gzip!;
         int count = batch.Count;
         ReadOnlySpan<byte> records = batch.Records.Span;
-        ReadOnlySpan<VoucherTransaction> rows = batch.Rows;
         gzip.Target = batch.Compressed;
         _compressedWritten = 0;
 
         if (_sealer.IsOpen && _sealer.ChunkRows + count <= _sealer.MaxRows && gzip.Fits(records.Length, _sealer.MaxBytes))
         {
             gzip.Write(records);
-            _sealer.Add(count, records.Length, rows[count - 1]);
+            batch.AddTo(_sealer, count, records.Length, count - 1);
             AddCompressedWrite(batch, count);
             return;
         }
@@ -707,7 +798,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         for (int i = 0; i < count; i++)
         {
             int length = ends[i] - recordStart;
-            DateTimeOffset createdAt = rows[i].CreatedAt;
+            DateTimeOffset createdAt = batch.CreatedAtOf(i);
             if (!_sealer.IsOpen)
             {
                 batch.Steps.Add(new PublishStep(PublishStepKind.Open, 0, 0, 0, OpenChunk(createdAt), null));
@@ -733,7 +824,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
                 }
             }
 
-            _sealer.Add(1, length, rows[i]);
+            batch.AddTo(_sealer, 1, length, i);
             stepRows++;
             recordStart = ends[i];
         }

@@ -91,6 +91,25 @@ internal static class CsvCell
     }
 
     /// <summary>
+    /// <see cref="WriteText"/> for text that is UTF-8 already (valid, as a checked ledger line's strings are): the same
+    /// bytes, copied instead of encoded. <paramref name="destination"/> must hold <see cref="TextBound"/> of its length.
+    /// </summary>
+    public static int WriteUtf8Text(
+        Span<byte> destination, ReadOnlySpan<byte> utf8, bool formulaGuard, SearchValues<byte> specials)
+    {
+        int start = 0;
+        if (formulaGuard && !utf8.IsEmpty && IsFormulaStart((char)utf8[0]))
+        {
+            destination[0] = (byte)'\'';
+            start = 1;
+        }
+
+        utf8.CopyTo(destination[start..]);
+        int length = start + utf8.Length;
+        return utf8.ContainsAny(specials) ? QuoteInPlace(destination, length) : length;
+    }
+
+    /// <summary>
     /// Turns the <paramref name="length"/> bytes at the start of <paramref name="cell"/> into one RFC 4180 quoted field,
     /// in place, working from the end so every byte moves once. Returns the new length.
     /// </summary>

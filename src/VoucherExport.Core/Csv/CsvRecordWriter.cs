@@ -126,7 +126,68 @@ public sealed class CsvRecordWriter
             }
         }
 
-        if (columns.Length == 1 && cursor.Total == 0)
+        return EndRecord(ref cursor);
+    }
+
+    /// <summary>
+    /// Writes the record of a line <see cref="TransactionJson.TryScan"/> accepted, terminator included: the same bytes
+    /// as <see cref="WriteRecord(IBufferWriter{byte}, VoucherTransaction)"/> of the row the line parses to, taken
+    /// straight from the line, so no row, string or <c>details</c> copy is made. <paramref name="scratch"/> holds a
+    /// decoded escaped text or a compacted <c>details</c> (grown as needed, kept for the next record). The line must be
+    /// shorter than <see cref="MaxScannedLineBytes"/>, so no cell can pass <see cref="CsvCell.MaxCellBytes"/>.
+    /// </summary>
+    internal int WriteRecord(IBufferWriter<byte> output, ReadOnlySpan<byte> line, in ScannedRow row, ref byte[]? scratch)
+    {
+        var cursor = new OutputCursor(output, _recordHint);
+        TransactionField[] columns = _columns;
+        for (int c = 0; c < columns.Length; c++)
+        {
+            int separator = c == 0 ? 0 : 1;
+            TransactionField field = columns[c];
+            switch (field)
+            {
+                case TransactionField.Amount:
+                    WriteNumber(ref cursor, separator, row.Amount);
+                    break;
+                case TransactionField.Balance:
+                    WriteNumber(ref cursor, separator, row.Balance);
+                    break;
+                case TransactionField.CreatedAt:
+                    WriteDate(ref cursor, separator, row.CreatedAt);
+                    break;
+                case TransactionField.Details:
+                    WriteScannedDetails(ref cursor, separator, line.Slice(row.DetailsStart, row.DetailsLength), ref scratch);
+                    break;
+                case TransactionField.Status:
+                    WriteUtf8Text(ref cursor, separator, default);
+                    break;
+                default:
+                    ScannedText text = field switch
+                    {
+                        TransactionField.Id => row.Id,
+                        TransactionField.Type => row.Type,
+                        TransactionField.SourceId => row.SourceId,
+                        TransactionField.Reason => row.Reason,
+                        TransactionField.VoucherId => row.VoucherId,
+                        TransactionField.CampaignId => row.CampaignId,
+                        TransactionField.RelatedTransactionId => row.RelatedTransactionId,
+                        _ => row.Source,
+                    };
+                    WriteUtf8Text(ref cursor, separator, text.Utf8(line, ref scratch));
+                    break;
+            }
+        }
+
+        return EndRecord(ref cursor);
+    }
+
+    /// <summary>The longest line <see cref="WriteRecord(IBufferWriter{byte}, ReadOnlySpan{byte}, in ScannedRow, ref byte[])"/> takes: a third of the largest cell.</summary>
+    internal const int MaxScannedLineBytes = (int)(CsvCell.MaxCellBytes / 3) - 2;
+
+    /// <summary>Ends a record: a lone empty column as <c>""</c>, then the terminator; returns the record's length.</summary>
+    private int EndRecord(ref OutputCursor cursor)
+    {
+        if (_columns.Length == 1 && cursor.Total == 0)
         {
             Span<byte> empty = cursor.Reserve(2);
             empty[0] = (byte)'"';
@@ -148,6 +209,42 @@ public sealed class CsvRecordWriter
         }
 
         return cursor.Finish();
+    }
+
+    private void WriteUtf8Text(ref OutputCursor cursor, int separator, scoped ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> span = cursor.Reserve(separator + (int)CsvCell.TextBound(utf8.Length));
+        span[0] = _delimiter;
+        int written = separator;
+        if (!utf8.IsEmpty)
+        {
+            written += CsvCell.WriteUtf8Text(span[separator..], utf8, _formulaGuard, _specials);
+        }
+
+        cursor.Commit(written);
+    }
+
+    private void WriteScannedDetails(ref OutputCursor cursor, int separator, ReadOnlySpan<byte> json, ref byte[]? scratch)
+    {
+        if (!json.IsEmpty && !CompactJson.IsCompact(json))
+        {
+            if (scratch is null || scratch.Length < json.Length)
+            {
+                scratch = new byte[Math.Max(json.Length, 256)];
+            }
+
+            json = scratch.AsSpan(0, CompactJson.Minify(json, scratch));
+        }
+
+        Span<byte> span = cursor.Reserve(separator + (int)CsvCell.JsonBound(json.Length));
+        span[0] = _delimiter;
+        int written = separator;
+        if (!json.IsEmpty)
+        {
+            written += CsvCell.WriteQuotedJson(span[separator..], json);
+        }
+
+        cursor.Commit(written);
     }
 
     private void WriteNumber(ref OutputCursor cursor, int separator, long? value)

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using VoucherExport.Parameters;
 using VoucherExport.Transactions;
 
@@ -46,6 +47,31 @@ internal sealed class OrderCheck(ExportOrder order)
         if (_order.Compare(previous, row) > 0)
         {
             Throw(_declared, rowNumber, row, previous);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Verify(VoucherTransaction, VoucherTransaction, long)"/> for rows known by their instant (UTC ticks) and
+    /// UTF-8 id, as a batch of scanned lines keeps them: the same comparison (ids in ordinal UTF-16 order, which UTF-8
+    /// bytes give as they are when both ids are ASCII) and the same error.
+    /// </summary>
+    public void Verify(long previousTicks, ReadOnlySpan<byte> previousId, long ticks, ReadOnlySpan<byte> id, long rowNumber)
+    {
+        int c = previousTicks.CompareTo(ticks);
+        if (c == 0)
+        {
+            c = previousId.SequenceCompareTo(id);
+            if (c != 0 && !(Ascii.IsValid(previousId) && Ascii.IsValid(id)))
+            {
+                c = string.CompareOrdinal(Encoding.UTF8.GetString(previousId), Encoding.UTF8.GetString(id));
+            }
+        }
+
+        if (c * _order.Sign > 0)
+        {
+            throw new DeclaredOrderViolationException(
+                _declared, rowNumber, Encoding.UTF8.GetString(id), new DateTimeOffset(ticks, TimeSpan.Zero),
+                Encoding.UTF8.GetString(previousId), new DateTimeOffset(previousTicks, TimeSpan.Zero));
         }
     }
 

@@ -13,6 +13,9 @@ public sealed class TransactionOrder : IComparer<VoucherTransaction>
 
     private TransactionOrder(int sign) => _sign = sign;
 
+    /// <summary>1 oldest first, -1 newest first.</summary>
+    internal int Sign => _sign;
+
     /// <summary>Oldest first.</summary>
     public static TransactionOrder Ascending { get; } = new(1);
 

@@ -65,7 +65,7 @@ internal sealed class JsonLinesParallelReader
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var blocks = Channel.CreateBounded<LineBlock>(
             new BoundedChannelOptions(2 * _threads) { SingleReader = true, SingleWriter = true });
-        var splitter = new Splitter(this, blocks.Writer, read);
+        var splitter = new Splitter(this, blocks.Writer, read, parse: true);
         Task split = Task.Run(() => splitter.RunAsync(stop.Token), CancellationToken.None);
         LineBlock? current = null;
         try
@@ -132,16 +132,53 @@ internal sealed class JsonLinesParallelReader
         }
     }
 
-    private LineBlock NewBlock(int atLeastBytes = 0) => new(Math.Max(_blockBytes, atLeastBytes), _blockLines, _options.BufferPool);
+    /// <summary>
+    /// The ledger's lines in blocks, unparsed, for a writer that scans and formats them itself; the caller owns (and
+    /// must release) each block it takes. A read error, or a line over the limit, is raised after every block before it.
+    /// </summary>
+    public async IAsyncEnumerable<LineBlock> ReadBlocksAsync(SourceReadProgress read, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var blocks = Channel.CreateBounded<LineBlock>(
+            new BoundedChannelOptions(2 * _threads) { SingleReader = true, SingleWriter = true });
+        var splitter = new Splitter(this, blocks.Writer, read, parse: false);
+        Task split = Task.Run(() => splitter.RunAsync(stop.Token), CancellationToken.None);
+        try
+        {
+            while (await blocks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (blocks.Reader.TryRead(out LineBlock? block))
+                {
+                    yield return block;
+                }
+            }
+
+            await split.ConfigureAwait(false);
+            splitter.Failure?.Throw();
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await split.ConfigureAwait(false);
+            while (blocks.Reader.TryRead(out LineBlock? left))
+            {
+                left.Release();
+            }
+        }
+    }
+
+    private LineBlock NewBlock(int atLeastBytes = 0) =>
+        new(Math.Max(_blockBytes, atLeastBytes), _blockLines, _options.BufferPool, _name, _maxLineBytes);
 
     /// <summary>Starts parsing <paramref name="block"/> on the thread pool; the task never faults.</summary>
     private void StartParse(LineBlock block)
     {
-        block.Parsing = Task.Run(() => block.Parse(_name, _maxLineBytes, _skip, _strings), CancellationToken.None);
+        block.Parsing = Task.Run(() => block.Parse(_skip, _strings), CancellationToken.None);
     }
 
-    /// <summary>The reading side: stream → line buffer → blocks, each handed on as soon as it is full.</summary>
-    private sealed class Splitter(JsonLinesParallelReader reader, ChannelWriter<LineBlock> blocks, SourceReadProgress read)
+    /// <summary>The reading side: stream → line buffer → blocks, each handed on (its parse started, with <c>parse</c>) as soon as it is full.</summary>
+    private sealed class Splitter(JsonLinesParallelReader reader, ChannelWriter<LineBlock> blocks, SourceReadProgress read, bool parse)
     {
         private LineBlock? _open;
 
@@ -242,7 +279,11 @@ internal sealed class JsonLinesParallelReader
 
         private async ValueTask HandOnAsync(LineBlock block, CancellationToken cancellationToken)
         {
-            reader.StartParse(block);
+            if (parse)
+            {
+                reader.StartParse(block);
+            }
+
             try
             {
                 await blocks.WriteAsync(block, cancellationToken).ConfigureAwait(false);

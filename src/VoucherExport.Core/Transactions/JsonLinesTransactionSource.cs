@@ -73,6 +73,30 @@ public sealed class JsonLinesTransactionSource : ITransactionSource
         return seek is null ? rows : WithPhysicalLinesAsync(rows, seek, cancellationToken);
     }
 
+    /// <summary>
+    /// Whether an export that takes every row in the declared order, on several threads, has the writer scan and format
+    /// the lines itself (<see cref="ReadLineBlocks"/>); tests turn it off to compare with the rows path.
+    /// </summary>
+    internal bool FormatLinesInWriter { get; init; } = true;
+
+    /// <summary>
+    /// The ledger's lines in blocks, for a parallel writer that scans and formats them straight into records (no row
+    /// objects), or null when this read must give rows: one thread, malformed rows skipped (their count and order are
+    /// the rows path's), a resumed read (it seeks), or blocks of more lines than a writer batch holds.
+    /// </summary>
+    internal IAsyncEnumerable<LineBlock>? ReadLineBlocks(TransactionQuery query, int batchRows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!FormatLinesInWriter || query.Parallelism <= 1 || _options.MalformedRows != MalformedRowPolicy.Fail
+            || query.After is not null || query.AfterOffset is not null || BlockLines > batchRows)
+        {
+            return null;
+        }
+
+        return new JsonLinesParallelReader(_open, seek: null, _name, _options, ReadBufferBytes, MaxLineBytes, BlockBytes, BlockLines, query.Parallelism)
+            .ReadBlocksAsync(query.ReadProgress, cancellationToken);
+    }
+
     /// <summary>The rows of a read that may have seeked, its errors naming physical lines.</summary>
     private static async IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> WithPhysicalLinesAsync(
         IAsyncEnumerable<ReadOnlyMemory<VoucherTransaction>> rows, JsonLinesResumeSeek seek,

@@ -10,6 +10,8 @@ namespace VoucherExport.Transactions;
 internal sealed class LineBlock
 {
     private readonly ArrayPool<byte> _pool;
+    private readonly string _source;
+    private readonly int _maxLineBytes;
     private byte[] _data;
     private int[] _ends;
     private long[] _lines;
@@ -17,10 +19,15 @@ internal sealed class LineBlock
     private VoucherTransaction?[] _rows;
     private int _used;
 
-    /// <summary>A block of at least <paramref name="bytes"/> bytes and at most <paramref name="maxLines"/> lines.</summary>
-    public LineBlock(int bytes, int maxLines, ArrayPool<byte> pool)
+    /// <summary>
+    /// A block of at least <paramref name="bytes"/> bytes and at most <paramref name="maxLines"/> lines of the ledger
+    /// <paramref name="source"/> (as errors name it), whose lines may be <paramref name="maxLineBytes"/> long.
+    /// </summary>
+    public LineBlock(int bytes, int maxLines, ArrayPool<byte> pool, string source, int maxLineBytes)
     {
         _pool = pool;
+        _source = source;
+        _maxLineBytes = maxLineBytes;
         _data = pool.Rent(bytes);
         _ends = ArrayPool<int>.Shared.Rent(maxLines);
         _lines = ArrayPool<long>.Shared.Rent(maxLines);
@@ -81,33 +88,29 @@ internal sealed class LineBlock
     /// the first one also stops the parse and sets <see cref="FailedAt"/>. Any other exception is kept as that line's
     /// problem too, so the reader raises it in order. Repeating texts come from <paramref name="strings"/>.
     /// </summary>
-    public void Parse(string source, int maxLineBytes, bool skip, SharedStrings strings)
+    public void Parse(bool skip, SharedStrings strings)
     {
-        int start = 0;
         for (int i = 0; i < Count; i++)
         {
-            int end = _ends[i];
-            long number = _lines[i];
             LedgerFormatException? problem = null;
-            if (number < 0)
+            if (_lines[i] < 0)
             {
-                problem = LineBuffer.TooLong(source, -number, maxLineBytes);
+                problem = TooLong(i);
             }
             else
             {
                 try
                 {
-                    VoucherTransaction row = TransactionJson.Parse(_data.AsSpan(start, end - start), strings);
+                    VoucherTransaction row = TransactionJson.Parse(Line(i), strings);
                     row.SourceEnd = _lineEnds[i];
                     _rows[i] = row;
                 }
                 catch (FormatException ex)
                 {
-                    problem = new LedgerFormatException(source, number, ex.Message, ex);
+                    problem = Malformed(i, ex);
                 }
             }
 
-            start = end;
             if (problem is not null)
             {
                 (Problems ??= []).Add(problem);
@@ -119,6 +122,25 @@ internal sealed class LineBlock
             }
         }
     }
+
+    /// <summary>The bytes of line <paramref name="index"/> (empty for a line over the limit, see <see cref="IsTooLong"/>).</summary>
+    public ReadOnlySpan<byte> Line(int index)
+    {
+        int start = index == 0 ? 0 : _ends[index - 1];
+        return _data.AsSpan(start, _ends[index] - start);
+    }
+
+    /// <summary>Whether line <paramref name="index"/> was over the limit and kept as a number only.</summary>
+    public bool IsTooLong(int index) => _lines[index] < 0;
+
+    /// <summary>The stream offset just past line <paramref name="index"/>'s LF.</summary>
+    public long LineEnd(int index) => _lineEnds[index];
+
+    /// <summary>The problem of line <paramref name="index"/>, which is over the limit.</summary>
+    public LedgerFormatException TooLong(int index) => LineBuffer.TooLong(_source, -_lines[index], _maxLineBytes);
+
+    /// <summary>The problem of line <paramref name="index"/>, which the parser rejected with <paramref name="error"/>.</summary>
+    public LedgerFormatException Malformed(int index, FormatException error) => new(_source, _lines[index], error.Message, error);
 
     /// <summary>The row of line <paramref name="index"/>, or null when the line gave a problem instead.</summary>
     public VoucherTransaction? Row(int index) => _rows[index];

@@ -45,18 +45,44 @@ public static partial class TransactionJson
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static VoucherTransaction? TryParseCompact(ReadOnlySpan<byte> json, SharedStrings? strings)
     {
-        int i = 0;
-        SkipWhitespace(json, ref i);
-        if (At(json, i++) != '{')
+        if (!TryScan(json, out ScannedRow row))
         {
             return null;
         }
 
-        string? id = null, sourceId = null, voucherId = null, campaignId = null, source = null, reason = null;
-        string? type = null, relatedId = null;
-        DateTimeOffset createdAt = default;
-        ReadOnlyMemory<byte> details = default;
-        long? amount = null, balance = null;
+        return new VoucherTransaction
+        {
+            Id = row.Id.ToText(json, strings: null, default)!,
+            SourceId = row.SourceId.ToText(json, strings: null, default),
+            VoucherId = row.VoucherId.ToText(json, strings, SharedField.VoucherId),
+            CampaignId = row.CampaignId.ToText(json, strings, SharedField.CampaignId),
+            Source = row.Source.ToKnown(json, s_knownSources, s_knownSourcesUtf8, strings, SharedField.Source),
+            Reason = row.Reason.ToText(json, strings, SharedField.Reason),
+            Type = row.Type.ToKnown(json, s_knownTypes, s_knownTypesUtf8, strings, SharedField.Type)!,
+            Details = row.DetailsLength == 0 ? default : CompactJson.ToArray(json.Slice(row.DetailsStart, row.DetailsLength)),
+            RelatedTransactionId = row.RelatedTransactionId.ToText(json, strings: null, default),
+            CreatedAt = row.CreatedAt,
+            Amount = row.Amount,
+            Balance = row.Balance,
+        };
+    }
+
+    /// <summary>
+    /// Scans a compact line: checks it against JSON's grammar and finds its fields without making any of them an object
+    /// (<see cref="ScannedRow"/> says where each is in the line); false when the scan gives up, as
+    /// <see cref="TryParseCompact"/> returns null. <paramref name="json"/> must be valid UTF-8.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool TryScan(ReadOnlySpan<byte> json, out ScannedRow row)
+    {
+        row = default;
+        int i = 0;
+        SkipWhitespace(json, ref i);
+        if (At(json, i++) != '{')
+        {
+            return false;
+        }
+
         var seen = Property.None;
         bool ok = true;
 
@@ -64,48 +90,47 @@ public static partial class TransactionJson
         {
             if (!TryPlainName(json, ref i, out ReadOnlySpan<byte> name))
             {
-                return null;
+                return false;
             }
 
             Property property = Classify(name);
             if ((seen & property) != 0)
             {
-                return null;
+                return false;
             }
 
             seen |= property;
             switch (property)
             {
                 case Property.Id:
-                    ok = TryText(json, ref i, required: true, strings: null, default, out id);
+                    ok = TryText(json, ref i, required: true, out row.Id) && row.Id.Kind != TextKind.Null;
                     break;
                 case Property.SourceId:
-                    ok = TryText(json, ref i, required: false, strings: null, default, out sourceId);
+                    ok = TryText(json, ref i, required: false, out row.SourceId);
                     break;
                 case Property.VoucherId:
-                    ok = TryText(json, ref i, required: false, strings, SharedField.VoucherId, out voucherId);
+                    ok = TryText(json, ref i, required: false, out row.VoucherId);
                     break;
                 case Property.CampaignId:
-                    ok = TryText(json, ref i, required: false, strings, SharedField.CampaignId, out campaignId);
+                    ok = TryText(json, ref i, required: false, out row.CampaignId);
                     break;
                 case Property.Source:
-                    ok = TryKnown(json, ref i, required: false, s_knownSources, s_knownSourcesUtf8, strings, SharedField.Source, out source);
+                    ok = TryText(json, ref i, required: false, out row.Source);
                     break;
                 case Property.Reason:
-                    ok = TryText(json, ref i, required: false, strings, SharedField.Reason, out reason);
+                    ok = TryText(json, ref i, required: false, out row.Reason);
                     break;
                 case Property.Type:
-                    ok = TryKnown(json, ref i, required: true, s_knownTypes, s_knownTypesUtf8, strings, SharedField.Type, out type)
-                        && type!.Length != 0;
+                    ok = TryText(json, ref i, required: true, out row.Type) && row.Type.Kind != TextKind.Null;
                     break;
                 case Property.Details:
-                    ok = TryDetails(json, ref i, out details, out amount, out balance);
+                    ok = TryDetails(json, ref i, out row.DetailsStart, out row.DetailsLength, out row.Amount, out row.Balance);
                     break;
                 case Property.RelatedTransactionId:
-                    ok = TryText(json, ref i, required: false, strings: null, default, out relatedId);
+                    ok = TryText(json, ref i, required: false, out row.RelatedTransactionId);
                     break;
                 case Property.CreatedAt:
-                    ok = TryCreatedAt(json, ref i, out createdAt);
+                    ok = TryCreatedAt(json, ref i, out row.CreatedAt);
                     break;
                 default:
                     ok = TrySkipValue(json, ref i, depth: 1);
@@ -114,7 +139,7 @@ public static partial class TransactionJson
 
             if (!ok)
             {
-                return null;
+                return false;
             }
 
             byte next = Separator(json, ref i);
@@ -125,33 +150,16 @@ public static partial class TransactionJson
 
             if (next != ',')
             {
-                return null;
+                return false;
             }
         }
 
         // Nothing but whitespace may follow the object; the required fields must be there (the full parser names what is
-        // missing).
+        // missing), and id and type must not be empty.
         SkipWhitespace(json, ref i);
-        if (i != json.Length || string.IsNullOrEmpty(id) || type is null || (seen & Property.CreatedAt) == 0)
-        {
-            return null;
-        }
-
-        return new VoucherTransaction
-        {
-            Id = id,
-            SourceId = sourceId,
-            VoucherId = voucherId,
-            CampaignId = campaignId,
-            Source = source,
-            Reason = reason,
-            Type = type,
-            Details = details,
-            RelatedTransactionId = relatedId,
-            CreatedAt = createdAt,
-            Amount = amount,
-            Balance = balance,
-        };
+        return i == json.Length
+            && (seen & (Property.Id | Property.Type | Property.CreatedAt)) == (Property.Id | Property.Type | Property.CreatedAt)
+            && row.Id.Length != 0 && row.Type.Length != 0;
     }
 
     /// <summary>The byte at <paramref name="index"/>, or 0 past the end (0 is valid nowhere outside a string's escape).</summary>
@@ -287,14 +295,13 @@ public static partial class TransactionJson
     private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
 
     /// <summary>
-    /// A text field: a string (its text, taken from <paramref name="strings"/> when short and unescaped) or null;
-    /// <paramref name="required"/> refuses null, as the full parser does for <c>id</c>.
+    /// A text field: a string or null; <paramref name="required"/> refuses null, as the full parser does for <c>id</c>
+    /// and <c>type</c>. An escaped string must decode (an escaped unpaired surrogate is left to the full parser).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool TryText(
-        ReadOnlySpan<byte> json, ref int i, bool required, SharedStrings? strings, SharedField field, out string? text)
+    private static bool TryText(ReadOnlySpan<byte> json, ref int i, bool required, out ScannedText text)
     {
-        text = null;
+        text = default;
         int open = i;
         if (At(json, open) != '"')
         {
@@ -306,66 +313,15 @@ public static partial class TransactionJson
             return false;
         }
 
-        ReadOnlySpan<byte> value = json[(open + 1)..(i - 1)];
-        if (escaped)
-        {
-            text = Unescaped(json[open..i]);
-            return text is not null;
-        }
-
-        text = strings is not null && value.Length <= SharedStrings.MaxBytes ? strings.Get(value, field) : Encoding.UTF8.GetString(value);
-        return true;
-    }
-
-    /// <summary><c>source</c> and <c>type</c>: a known name's own string when the value is one, as the full parser does.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool TryKnown(
-        ReadOnlySpan<byte> json,
-        ref int i,
-        bool required,
-        string[] names,
-        byte[][] utf8Names,
-        SharedStrings? strings,
-        SharedField field,
-        out string? text)
-    {
-        int open = i;
-        if (At(json, open) != '"')
-        {
-            return TryText(json, ref i, required, strings: null, field, out text);
-        }
-
-        text = null;
-        if (!TryString(json, ref i, out bool escaped))
-        {
-            return false;
-        }
-
-        if (escaped)
-        {
-            text = Unescaped(json[open..i]);
-            return text is not null;
-        }
-
-        ReadOnlySpan<byte> value = json[(open + 1)..(i - 1)];
-        for (int n = 0; n < utf8Names.Length; n++)
-        {
-            if (value.SequenceEqual(utf8Names[n]))
-            {
-                text = names[n];
-                return true;
-            }
-        }
-
-        text = strings is not null && value.Length <= SharedStrings.MaxBytes ? strings.Get(value, field) : Encoding.UTF8.GetString(value);
-        return true;
+        text = new ScannedText(open + 1, i - 1 - (open + 1), escaped ? TextKind.Escaped : TextKind.Plain);
+        return !escaped || Unescaped(json[open..i]) is not null;
     }
 
     /// <summary>
     /// The text of a string token holding escapes, decoded by the same reader the full parser uses; null for an escaped
     /// unpaired surrogate (the full parser reports it).
     /// </summary>
-    private static string? Unescaped(ReadOnlySpan<byte> stringToken)
+    internal static string? Unescaped(ReadOnlySpan<byte> stringToken)
     {
         var reader = new Utf8JsonReader(stringToken);
         try
@@ -402,14 +358,15 @@ public static partial class TransactionJson
     }
 
     /// <summary>
-    /// <c>details</c>: null, or an object kept as its bytes without insignificant whitespace, with
+    /// <c>details</c>: null (length 0), or where its object is in the line (whitespace and all), with
     /// <c>balance.amount</c> (else <c>balance.points</c>) and <c>balance.balance</c> read on the way through.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryDetails(
-        ReadOnlySpan<byte> json, ref int i, out ReadOnlyMemory<byte> details, out long? amount, out long? balance)
+        ReadOnlySpan<byte> json, ref int i, out int detailsStart, out int detailsLength, out long? amount, out long? balance)
     {
-        details = default;
+        detailsStart = 0;
+        detailsLength = 0;
         amount = null;
         balance = null;
         if (At(json, i) != '{')
@@ -465,7 +422,8 @@ public static partial class TransactionJson
         }
 
         amount ??= points;
-        details = CompactJson.ToArray(json[start..i]);
+        detailsStart = start;
+        detailsLength = i - start;
         return true;
     }
 
