@@ -206,7 +206,7 @@ public static class ExportEngine
             {
                 // A JSON Lines ledger whose every row is written as it comes: the writer's threads scan each line and
                 // format its record straight from it, with no row objects in between (docs/architecture.md, "Lines
-                // formatted in the writer"); the writer verifies the order.
+                // formatted in the writer" under "Sources beside the writer"); the writer verifies the order.
                 if (order is null && writer.TakesLines && source is JsonLinesTransactionSource ledger
                     && ledger.ReadLineBlocks(query, ParallelChunkedCsvWriter.MaxBatchRows, cancellationToken) is { } blocks)
                 {
