@@ -314,7 +314,63 @@ public static partial class TransactionJson
         }
 
         text = new ScannedText(open + 1, i - 1 - (open + 1), escaped ? TextKind.Escaped : TextKind.Plain);
-        return !escaped || Unescaped(json[open..i]) is not null;
+        return !escaped || SurrogatesPair(json[(open + 1)..(i - 1)]);
+    }
+
+    /// <summary>
+    /// Whether every <c>\u</c> escape for a UTF-16 surrogate in <paramref name="content"/> (a string's content, its escapes
+    /// already checked by <see cref="TryString"/>) is half of a pair: a high one followed at once by an escaped low one.
+    /// That is the one thing about a well-formed escaped string <see cref="Unescaped"/> refuses, so the scan checks it
+    /// here and the text is decoded once, when it is used.
+    /// </summary>
+    private static bool SurrogatesPair(ReadOnlySpan<byte> content)
+    {
+        int p = content.IndexOf((byte)'\\');
+        while (p >= 0 && p < content.Length)
+        {
+            if (content[p + 1] != 'u')
+            {
+                p += 2;
+            }
+            else
+            {
+                int unit = Hex4(content.Slice(p + 2, 4));
+                if (unit is >= 0xDC00 and <= 0xDFFF)
+                {
+                    return false;
+                }
+
+                if (unit is >= 0xD800 and <= 0xDBFF)
+                {
+                    if (p + 12 > content.Length || content[p + 6] != '\\' || content[p + 7] != 'u'
+                        || Hex4(content.Slice(p + 8, 4)) is < 0xDC00 or > 0xDFFF)
+                    {
+                        return false;
+                    }
+
+                    p += 6;
+                }
+
+                p += 6;
+            }
+
+            int next = content[p..].IndexOf((byte)'\\');
+            p = next < 0 ? -1 : p + next;
+        }
+
+        return true;
+    }
+
+    /// <summary>The value of four hex digits (checked already).</summary>
+    private static int Hex4(ReadOnlySpan<byte> digits)
+    {
+        int value = 0;
+        foreach (byte b in digits)
+        {
+            value = (value << 4) | (b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10);
+        }
+
+        return value;
     }
 
     /// <summary>
