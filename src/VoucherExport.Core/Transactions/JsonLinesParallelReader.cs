@@ -63,10 +63,7 @@ internal sealed class JsonLinesParallelReader
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var blocks = Channel.CreateBounded<LineBlock>(
-            new BoundedChannelOptions(2 * _threads) { SingleReader = true, SingleWriter = true });
-        var splitter = new Splitter(this, blocks.Writer, read, parse: true);
-        Task split = Task.Run(() => splitter.RunAsync(stop.Token), CancellationToken.None);
+        (Channel<LineBlock> blocks, Splitter splitter, Task split) = StartSplitting(read, parse: true, stop.Token);
         LineBlock? current = null;
         try
         {
@@ -140,10 +137,7 @@ internal sealed class JsonLinesParallelReader
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var blocks = Channel.CreateBounded<LineBlock>(
-            new BoundedChannelOptions(2 * _threads) { SingleReader = true, SingleWriter = true });
-        var splitter = new Splitter(this, blocks.Writer, read, parse: false);
-        Task split = Task.Run(() => splitter.RunAsync(stop.Token), CancellationToken.None);
+        (Channel<LineBlock> blocks, Splitter splitter, Task split) = StartSplitting(read, parse: false, stop.Token);
         try
         {
             while (await blocks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -166,6 +160,19 @@ internal sealed class JsonLinesParallelReader
                 left.Release();
             }
         }
+    }
+
+    /// <summary>
+    /// Starts the splitter on the thread pool (starting each block's parse as it hands it on, with <paramref name="parse"/>):
+    /// at most <c>2 × threads</c> blocks wait in the channel.
+    /// </summary>
+    private (Channel<LineBlock> Blocks, Splitter Splitter, Task Split) StartSplitting(SourceReadProgress read, bool parse, CancellationToken stop)
+    {
+        var blocks = Channel.CreateBounded<LineBlock>(
+            new BoundedChannelOptions(2 * _threads) { SingleReader = true, SingleWriter = true });
+        var splitter = new Splitter(this, blocks.Writer, read, parse);
+        Task split = Task.Run(() => splitter.RunAsync(stop), CancellationToken.None);
+        return (blocks, splitter, split);
     }
 
     private LineBlock NewBlock(int atLeastBytes = 0) =>

@@ -335,15 +335,15 @@ public static partial class TransactionJson
             else
             {
                 int unit = Hex4(content.Slice(p + 2, 4));
-                if (unit is >= 0xDC00 and <= 0xDFFF)
+                if (char.IsLowSurrogate((char)unit))
                 {
                     return false;
                 }
 
-                if (unit is >= 0xD800 and <= 0xDBFF)
+                if (char.IsHighSurrogate((char)unit))
                 {
                     if (p + 12 > content.Length || content[p + 6] != '\\' || content[p + 7] != 'u'
-                        || Hex4(content.Slice(p + 8, 4)) is < 0xDC00 or > 0xDFFF)
+                        || !char.IsLowSurrogate((char)Hex4(content.Slice(p + 8, 4))))
                     {
                         return false;
                     }
