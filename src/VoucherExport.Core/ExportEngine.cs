@@ -197,20 +197,30 @@ public static class ExportEngine
             using Activity? stage = ExportStage.Start(ExportStage.Write);
             stage?.SetTag("export.source_order", "declared");
 
-            // A declared order is trusted for the work it saves, never for the output: it is verified row by row. Without
-            // a filter every source row reaches the writer, so a parallel writer verifies it on its formatting threads.
+            // A JSON Lines ledger whose rows are written as they come (no filter; an as-of point or a range is a bound on
+            // created_at the writer applies): the writer's threads scan each line and format its record straight from it,
+            // with no row objects in between (docs/architecture.md, "Sources beside the writer").
+            IAsyncEnumerable<LineBlock>? blocks = predicate is null && writer.TakesLines && source is JsonLinesTransactionSource ledger
+                ? ledger.ReadLineBlocks(query, ParallelChunkedCsvWriter.MaxBatchRows, cancellationToken)
+                : null;
+
+            // A declared order is trusted for the work it saves, never for the output: it is verified row by row. When every
+            // source row reaches the writer, a parallel writer verifies it on its formatting threads.
             bool keepAll = predicate is null && range is null;
-            OrderCheck? order = keepAll && writer.TryVerifyOrder(query.Order) ? null : new OrderCheck(query.Order);
-            VoucherTransaction[]? scratch = keepAll ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
+            OrderCheck? order = (keepAll || blocks is not null) && writer.TryVerifyOrder(query.Order) ? null : new OrderCheck(query.Order);
+            VoucherTransaction[]? scratch = keepAll || blocks is not null ? null : ArrayPool<VoucherTransaction>.Shared.Rent(WriteBatch);
             try
             {
-                // A JSON Lines ledger whose every row is written as it comes: the writer's threads scan each line and
-                // format its record straight from it, with no row objects in between (docs/architecture.md, "Lines
-                // formatted in the writer" under "Sources beside the writer"); the writer verifies the order.
-                if (order is null && writer.TakesLines && source is JsonLinesTransactionSource ledger
-                    && ledger.ReadLineBlocks(query, ParallelChunkedCsvWriter.MaxBatchRows, cancellationToken) is { } blocks)
+                if (blocks is not null)
                 {
                     stage?.SetTag("export.lines_in_writer", true);
+                    if (range is not null)
+                    {
+                        writer.KeepLinesMadeWithin(
+                            range.CreatedFrom,
+                            Earliest(range.CreatedBefore, range.AsOf is { } asOf && asOf < DateTimeOffset.MaxValue ? asOf.AddTicks(1) : null));
+                    }
+
                     await foreach (LineBlock block in blocks.WithCancellation(cancellationToken).ConfigureAwait(false))
                     {
                         await writer.WriteLinesAsync(block, cancellationToken).ConfigureAwait(false);
@@ -317,6 +327,10 @@ public static class ExportEngine
                 }
             }
         }
+
+        /// <summary>The earlier of two optional instants (null: no bound).</summary>
+        private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+            a is null ? b : b is null ? a : (a < b ? a : b);
 
         /// <summary>Reports <paramref name="phase"/> measured by the source's read (its bytes or rows), or by rows when its size is unknown.</summary>
         private void ReportSource(ExportPhase phase)

@@ -199,6 +199,9 @@ public sealed class ChunkedCsvWriter : IAsyncDisposable
     /// <summary>Whether the writer takes a JSON Lines ledger's lines to format itself (<see cref="WriteLinesAsync"/>): with several threads.</summary>
     internal bool TakesLines => _parallel is not null;
 
+    /// <summary>With several threads: see <see cref="ParallelChunkedCsvWriter.KeepLinesMadeWithin"/>. Call before the first write.</summary>
+    internal void KeepLinesMadeWithin(DateTimeOffset? from, DateTimeOffset? before) => _parallel?.KeepLinesMadeWithin(from, before);
+
     /// <summary>
     /// With several threads: appends the rows of <paramref name="block"/>'s lines, scanned and formatted on the
     /// formatting threads (see <see cref="ParallelChunkedCsvWriter.WriteLinesAsync"/>); the writer owns the block from here.

@@ -36,6 +36,10 @@ internal sealed class FormatBatch : IDisposable
     private long[]? _ticks;
     private long[]? _lineEnds;
     private int[]? _idEnds;
+    private int[]? _recordLines;
+    private long _fromTicks;
+    private long _beforeTicks;
+    private int _linesRead;
     private byte[]? _ids;
     private byte[]? _scratch;
     private bool _lineMode;
@@ -113,9 +117,11 @@ internal sealed class FormatBatch : IDisposable
 
     /// <summary>
     /// Takes <paramref name="block"/> (the batch owns it from here and releases it once formatted, or when reset or
-    /// disposed) to be formatted in lines mode; every line is a row until the first that fails.
+    /// disposed) to be formatted in lines mode; every line is a row until the first that fails, and becomes a record when
+    /// it was made in [<paramref name="fromTicks"/>, <paramref name="beforeTicks"/>) (UTC ticks: the export's as-of point
+    /// and range, <see cref="TransactionQuery.InRange"/>). <see cref="Count"/> is the lines until formatted, the records after.
     /// </summary>
-    public void AttachLines(LineBlock block)
+    public void AttachLines(LineBlock block, long fromTicks, long beforeTicks)
     {
         if (block.Count > Capacity)
         {
@@ -126,22 +132,26 @@ internal sealed class FormatBatch : IDisposable
         _ticks ??= ArrayPool<long>.Shared.Rent(Capacity);
         _lineEnds ??= ArrayPool<long>.Shared.Rent(Capacity);
         _idEnds ??= ArrayPool<int>.Shared.Rent(Capacity);
+        _recordLines ??= ArrayPool<int>.Shared.Rent(Capacity);
+        _fromTicks = fromTicks;
+        _beforeTicks = beforeTicks;
         _ids ??= ArrayPool<byte>.Shared.Rent(Capacity * 32);
         _lines = block;
         _lineMode = true;
         _count = block.Count;
     }
 
-    /// <summary>When row <paramref name="index"/> was made.</summary>
+    /// <summary>When the row of record <paramref name="index"/> was made.</summary>
     public DateTimeOffset CreatedAtOf(int index) =>
-        _lineMode ? new DateTimeOffset(_ticks![index], TimeSpan.Zero) : _rows[index].CreatedAt;
+        _lineMode ? new DateTimeOffset(_ticks![_recordLines![index]], TimeSpan.Zero) : _rows[index].CreatedAt;
 
-    /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the sealer's open chunk, the last of them row <paramref name="last"/>.</summary>
+    /// <summary>Takes <paramref name="rows"/> records of <paramref name="bytes"/> into the sealer's open chunk, the last of them record <paramref name="last"/>.</summary>
     public void AddTo(ChunkSealer sealer, long rows, long bytes, int last)
     {
         if (_lineMode)
         {
-            sealer.Add(rows, bytes, CreatedAtOf(last), Encoding.UTF8.GetString(IdOf(last)), _lineEnds![last]);
+            int line = _recordLines![last];
+            sealer.Add(rows, bytes, new DateTimeOffset(_ticks![line], TimeSpan.Zero), Encoding.UTF8.GetString(IdOf(line)), _lineEnds![line]);
         }
         else
         {
@@ -149,10 +159,13 @@ internal sealed class FormatBatch : IDisposable
         }
     }
 
-    /// <summary>Lines mode: the instant of row <paramref name="index"/>, in UTC ticks.</summary>
+    /// <summary>Lines mode: the lines read into rows (all of them, unless one failed), records or not.</summary>
+    public int LinesRead => _linesRead;
+
+    /// <summary>Lines mode: the instant of line <paramref name="index"/>'s row, in UTC ticks.</summary>
     public long TicksOf(int index) => _ticks![index];
 
-    /// <summary>Lines mode: the id of row <paramref name="index"/>, in UTF-8.</summary>
+    /// <summary>Lines mode: the id of line <paramref name="index"/>'s row, in UTF-8.</summary>
     public ReadOnlySpan<byte> IdOf(int index)
     {
         int start = index == 0 ? 0 : _idEnds![index - 1];
@@ -204,7 +217,8 @@ internal sealed class FormatBatch : IDisposable
     {
         LineBlock block = _lines!;
         int count = block.Count;
-        int formatted = 0;
+        int read = 0;
+        int kept = 0;
         int idsUsed = 0;
         try
         {
@@ -251,6 +265,13 @@ internal sealed class FormatBatch : IDisposable
                     order.Verify(_ticks[i - 1], IdOf(i - 1), ticks, IdOf(i), FirstRow + i + 1);
                 }
 
+                read++;
+                if (ticks < _fromTicks || ticks >= _beforeTicks)
+                {
+                    // Outside the as-of point or the range: read and checked for order, as the rows path does, not written.
+                    continue;
+                }
+
                 if (scanned)
                 {
                     records.WriteRecord(_output, line, in row, ref _scratch);
@@ -260,8 +281,8 @@ internal sealed class FormatBatch : IDisposable
                     records.WriteRecord(_output, parsed!);
                 }
 
-                _ends[i] = _output.Count;
-                formatted++;
+                _recordLines![kept] = i;
+                _ends[kept++] = _output.Count;
             }
         }
         catch (Exception e)
@@ -270,7 +291,8 @@ internal sealed class FormatBatch : IDisposable
         }
         finally
         {
-            _count = formatted;
+            _linesRead = read;
+            _count = kept;
             _lines = null;
             block.Release();
         }
@@ -331,10 +353,12 @@ internal sealed class FormatBatch : IDisposable
             ArrayPool<long>.Shared.Return(_ticks);
             ArrayPool<long>.Shared.Return(_lineEnds!);
             ArrayPool<int>.Shared.Return(_idEnds!);
+            ArrayPool<int>.Shared.Return(_recordLines!);
             ArrayPool<byte>.Shared.Return(_ids!);
             _ticks = null;
             _lineEnds = null;
             _idEnds = null;
+            _recordLines = null;
             _ids = null;
         }
     }

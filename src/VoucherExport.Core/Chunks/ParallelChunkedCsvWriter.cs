@@ -77,6 +77,10 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     private byte[] _lastSealedId = new byte[64];
     private int _lastSealedIdLength = -1;
 
+    // The rows of lines that become records: made in [from, before), in UTC ticks (see KeepLinesMadeWithin).
+    private long _linesFromTicks = long.MinValue;
+    private long _linesBeforeTicks = long.MaxValue;
+
     // The calling thread's own.
     private long _submittedRows;
     private long _written;
@@ -171,6 +175,17 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     }
 
     /// <summary>
+    /// Has the rows of lines written later become records only when made in [<paramref name="from"/>,
+    /// <paramref name="before"/>) (null: no bound), as the export's as-of point and range keep rows
+    /// (<see cref="TransactionQuery.InRange"/>); the others are still read and checked for order. Call before the first write.
+    /// </summary>
+    public void KeepLinesMadeWithin(DateTimeOffset? from, DateTimeOffset? before)
+    {
+        _linesFromTicks = from?.UtcTicks ?? long.MinValue;
+        _linesBeforeTicks = before?.UtcTicks ?? long.MaxValue;
+    }
+
+    /// <summary>
     /// Writes the lines of <paramref name="block"/> (a JSON Lines ledger's, in its declared order), which the batch that
     /// takes them scans and formats on a formatting thread: the same records, chunks and errors as the rows the lines
     /// parse to, written with <see cref="WriteAsync"/>. The writer owns the block from here, whatever happens. Not to be
@@ -190,7 +205,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             return ContinueWriteLinesAsync(block, cancellationToken);
         }
 
-        batch.AttachLines(block);
+        batch.AttachLines(block, _linesFromTicks, _linesBeforeTicks);
         Submit(batch);
         return WriteSealedAsync(cancellationToken);
     }
@@ -213,7 +228,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             throw;
         }
 
-        batch.AttachLines(block);
+        batch.AttachLines(block, _linesFromTicks, _linesBeforeTicks);
         Submit(batch);
         await WriteSealedAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -647,7 +662,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
     /// <summary>Decides where the chunks of a formatted batch end, hashes its bytes, and lists the steps that write them.</summary>
     private void Seal(FormatBatch batch)
     {
-        if (_order is not null && !_sealFailed && batch.Count > 0)
+        if (_order is not null && !_sealFailed && (batch.Count > 0 || batch.HoldsLines))
         {
             CheckBoundary(batch);
         }
@@ -656,6 +671,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
         {
             // The calling thread raises the error when it reaches this batch; nothing after it is written.
             _sealFailed = true;
+            return;
+        }
+
+        if (batch.Count == 0)
+        {
+            // A batch of lines whose rows all fall outside the export's as-of point or range.
             return;
         }
 
@@ -738,11 +759,12 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
     /// <summary>
     /// <see cref="CheckBoundary"/> for a batch of lines: its first row against the last one sealed, by instant and
-    /// UTF-8 id (a batch whose formatting failed before its first row has none to check).
+    /// UTF-8 id, whether or not they became records (a batch whose formatting failed before its first row has none to check).
     /// </summary>
     private void CheckLinesBoundary(FormatBatch batch)
     {
-        if (batch.Failed && batch.Count == 0)
+        int lines = batch.LinesRead;
+        if (lines == 0)
         {
             return;
         }
@@ -759,7 +781,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
             }
         }
 
-        ReadOnlySpan<byte> last = batch.IdOf(batch.Count - 1);
+        ReadOnlySpan<byte> last = batch.IdOf(lines - 1);
         if (_lastSealedId.Length < last.Length)
         {
             _lastSealedId = new byte[Math.Max(last.Length, 2 * _lastSealedId.Length)];
@@ -767,7 +789,7 @@ internal sealed class ParallelChunkedCsvWriter : IThreadPoolWorkItem, IValueTask
 
         last.CopyTo(_lastSealedId);
         _lastSealedIdLength = last.Length;
-        _lastSealedTicks = batch.TicksOf(batch.Count - 1);
+        _lastSealedTicks = batch.TicksOf(lines - 1);
     }
 
     /// <summary>
