@@ -40,7 +40,18 @@ public class GzipChunkEncoderTests
                     long promised = encoder.Measured + GzipChunkEncoder.Bound(encoder.Pending);
                     encoder.Measure();
                     Assert.True(encoder.Measured <= promised, $"flush: {encoder.Measured} > {promised}");
-                    Assert.Equal(output.WrittenCount, encoder.Measured);
+
+                    // Exact once a flush has written what was fed; before anything is fed (an empty input, say) nothing is
+                    // written yet, and Measured holds the header it will write.
+                    if (encoder.Flushes > 0)
+                    {
+                        Assert.Equal(output.WrittenCount, encoder.Measured);
+                    }
+                    else
+                    {
+                        Assert.Equal(0, output.WrittenCount);
+                        Assert.Equal(0, encoder.Pending);
+                    }
                 }
             }
 
