@@ -60,6 +60,7 @@ public class ResumeKillTests(ITestOutputHelper output)
         string folder = Path.Combine(Path.GetTempPath(), "vx-kill-resume", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var instances = new ServerProcess?[2];
+        string[] names = ["vx-kill-1", "vx-kill-2"];
         try
         {
             var references = new Dictionary<string, Reference>();
@@ -69,14 +70,14 @@ public class ResumeKillTests(ITestOutputHelper output)
                 output.WriteLine($"reference {parameters}: {references[parameters].Length:N0} bytes, sha256 {references[parameters].Sha256} ({clock.Elapsed.TotalSeconds:N1} s)");
             }
 
-            instances[0] = await StartAsync(database, bucket, "vx-kill-1");
-            instances[1] = await StartAsync(database, bucket, "vx-kill-2");
+            instances[0] = await StartAsync(database, bucket, names[0]);
+            instances[1] = await StartAsync(database, bucket, names[1]);
             int rewritten = 0;
             for (int e = 0; e < Exports; e++)
             {
                 string parameters = s_parameters[e % s_parameters.Length];
                 Reference reference = references[parameters];
-                rewritten += await KillAndResumeAsync(database, bucket, instances, e, parameters, reference, random);
+                rewritten += await KillAndResumeAsync(database, bucket, instances, names, e, parameters, reference, random);
                 output.WriteLine($"  ({clock.Elapsed.TotalSeconds:N1} s)");
             }
 
@@ -98,7 +99,7 @@ public class ResumeKillTests(ITestOutputHelper output)
 
     /// <summary>One export: created, its holder killed at a random moment, restarted, DONE and checked. Returns the chunks stored but unrecorded at the kill.</summary>
     private async Task<int> KillAndResumeAsync(
-        PgTestDatabase database, S3TestBucket bucket, ServerProcess?[] instances, int e, string parameters, Reference reference, Random random)
+        PgTestDatabase database, S3TestBucket bucket, ServerProcess?[] instances, string[] names, int e, string parameters, Reference reference, Random random)
     {
         string body = $$"""{"exported_object":"voucher_transactions","parameters":{{parameters}}}""";
         JsonElement created = await ServiceCluster.CreateAsync(instances[e % 2]!, "/v1/exports", body);
@@ -119,7 +120,10 @@ public class ResumeKillTests(ITestOutputHelper output)
         await Task.Delay(within);
         await instances[victim]!.KillAsync();
 
-        // The process is gone: what it recorded and stored is now fixed, until the next attempt.
+        // The process is gone, but a COMMIT it sent just before may still be running in its PostgreSQL backend, which
+        // records a chunk after the process died. Its backends end once they find the socket closed: after that, what it
+        // recorded and stored is fixed until the next attempt.
+        await PollAsync(() => BackendsAsync(database, names[victim]), n => n == 0, $"the end of {names[victim]}'s PostgreSQL sessions");
         Progress atKill = await ProgressAsync(database, id);
         Assert.True(atKill.Status == "IN_PROGRESS", $"export {e + 1} ended {atKill.Status} before the kill: the kill point was too late");
         Assert.Equal(1, atKill.Attempts);
@@ -139,7 +143,8 @@ public class ResumeKillTests(ITestOutputHelper output)
 
         string resumeLine = $"Export {id} of {ServiceCluster.App} goes on after {before.Count} committed chunks ({before.Sum(r => r.Rows)} rows)";
         ServerProcess survivor = instances[1 - victim]!;
-        instances[victim] = await StartAsync(database, bucket, $"vx-kill-{victim + 1}-{e + 1}");
+        names[victim] = $"vx-kill-{victim + 1}-{e + 1}";
+        instances[victim] = await StartAsync(database, bucket, names[victim]);
 
         JsonElement done = await ServiceCluster.WaitFinalAsync(survivor, id);
         Assert.True(done.GetProperty("status").GetString() == "DONE",
@@ -211,11 +216,13 @@ public class ResumeKillTests(ITestOutputHelper output)
     {
         string postgres = Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable)!;
         return await ServerProcess.StartAsync(ServiceCluster.CliDll(),
-            ["--registry", RegistryUrlSchemaTests.Url(database.Schema), "--ledger", $"{postgres};Application Name={name}",
+            // Both connections carry the instance's name, so the test can wait for its backends to end after a kill.
+            ["--registry", $"{postgres};Application Name={name}", "--ledger", $"{postgres};Application Name={name}",
              "--sink", $"s3://{bucket.Name}/exports", "--threads", "2"],
             new Dictionary<string, string>
             {
                 ["Ledger__Schema"] = database.Schema,
+                ["Registry__Schema"] = database.Schema,
                 ["S3__ServiceUrl"] = S3TestSettings.Endpoint!,
                 ["S3__AccessKey"] = S3TestSettings.AccessKey!,
                 ["S3__SecretKey"] = S3TestSettings.SecretKey!,
@@ -283,6 +290,15 @@ public class ResumeKillTests(ITestOutputHelper output)
         return new Progress(
             reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3),
             reader.IsDBNull(4) ? TimeSpan.Zero : TimeSpan.FromSeconds(reader.GetDouble(4)));
+    }
+
+    /// <summary>The PostgreSQL sessions still open under <paramref name="applicationName"/>.</summary>
+    private static async Task<long> BackendsAsync(PgTestDatabase database, string applicationName)
+    {
+        await using NpgsqlCommand command = database.DataSource.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicationName });
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<List<ChunkRecord>> RecordsAsync(PgTestDatabase database, string id)
