@@ -168,8 +168,15 @@ internal sealed class ServiceCluster : IAsyncDisposable
     public static async Task<(JsonElement Export, string Folder)> CliExportAsync(string root, string ledger, IEnumerable<string> options)
     {
         string outFolder = Path.Combine(root, "cli-" + Guid.NewGuid().ToString("N"));
+        string output = await CliAsync(["export", "--source", ledger, .. options, "--out", outFolder, "--quiet"]);
+        return (JsonDocument.Parse(output).RootElement, outFolder);
+    }
+
+    /// <summary>Runs <c>voucher-export <paramref name="arguments"/></c>; asserts it succeeded and returns what it printed on stdout.</summary>
+    public static async Task<string> CliAsync(IReadOnlyList<string> arguments)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in (string[])["exec", CliDll(), "export", "--source", ledger, .. options, "--out", outFolder, "--quiet"])
+        foreach (string arg in (string[])["exec", CliDll(), .. arguments])
         {
             start.ArgumentList.Add(arg);
         }
@@ -178,8 +185,8 @@ internal sealed class ServiceCluster : IAsyncDisposable
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> errors = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"voucher-export export failed ({process.ExitCode}): {await errors}");
-        return (JsonDocument.Parse(await output).RootElement, outFolder);
+        Assert.True(process.ExitCode == 0, $"voucher-export {arguments[0]} failed ({process.ExitCode}): {await errors}");
+        return await output;
     }
 
     /// <summary>The queries of <paramref name="application"/> waiting for a lock (a ledger read held up by the test).</summary>

@@ -1,4 +1,5 @@
 using VoucherExport.Server.Tests.Support;
+using VoucherExport.Testing;
 
 namespace VoucherExport.Server.Tests.Telemetry;
 
@@ -34,13 +35,13 @@ public class OtlpExportTests
         Assert.Equal(VoucherExport.Registry.ExportStatus.Done, done.Status);
 
         // Spans: the export's, tagged with its id and application, and one child per phase, each tagged with it.
-        OtlpReceiver.Span export = await EventuallyAsync(() => receiver.Spans.SingleOrDefault(
+        OtlpReceiver.Span export = await OtlpReceiver.EventuallyAsync(() => receiver.Spans.SingleOrDefault(
             s => s.Name == "voucher_export.export" && Equals(s.Attributes.GetValueOrDefault("export.id"), id)));
         Assert.Equal(app, export.Attributes["export.app_id"]);
         Assert.Equal(600L, export.Attributes["export.rows"]);
         Assert.Equal(3L, export.Attributes["export.chunks"]);
         Assert.Equal(1, export.StatusCode);
-        var phases = (await EventuallyAsync(() =>
+        var phases = (await OtlpReceiver.EventuallyAsync(() =>
         {
             var children = receiver.Spans.Where(s => s.ParentSpanId == export.SpanId).ToList();
             return children.Count >= 3 ? children : null;
@@ -52,7 +53,7 @@ public class OtlpExportTests
         // Counters and the duration histogram of this application: one export started and finished, 600 rows, its bytes.
         double Sum(string metric) => receiver.Points.Where(p => p.Metric == metric && Equals(p.Attributes.GetValueOrDefault("export.app_id"), app))
             .Select(p => p.Value).DefaultIfEmpty(-1).Max();
-        await EventuallyAsync(() => Sum("voucher_export.rows") == 600 ? "" : null);
+        await OtlpReceiver.EventuallyAsync(() => Sum("voucher_export.rows") == 600 ? "" : null);
         Assert.Equal(1, Sum("voucher_export.exports.started"));
         Assert.Equal(1, Sum("voucher_export.exports.finished"));
         Assert.Equal(done.Result!.Bytes, Sum("voucher_export.bytes"));
@@ -60,28 +61,11 @@ public class OtlpExportTests
         // Active is an up-down counter: 1 while it ran (if a collection fell then), 0 in the latest export.
         double Latest(string metric) => receiver.Points.Where(p => p.Metric == metric && Equals(p.Attributes.GetValueOrDefault("export.app_id"), app))
             .Select(p => p.Value).DefaultIfEmpty(-1).Last();
-        await EventuallyAsync(() => Latest("voucher_export.exports.active") == 0 ? "" : null);
+        await OtlpReceiver.EventuallyAsync(() => Latest("voucher_export.exports.active") == 0 ? "" : null);
         Assert.Contains(receiver.Points, p => p.Metric == "voucher_export.export.duration" && p.Kind == "histogram"
             && Equals(p.Attributes.GetValueOrDefault("export.app_id"), app) && p.Count == 1);
 
         // The queue gauges of the server's own meter arrive too.
-        await EventuallyAsync(() => receiver.Points.FirstOrDefault(p => p.Metric == "voucher_export.queue.depth" && p.Kind == "gauge"));
-    }
-
-    /// <summary>Polls (bounded, 30 s) until <paramref name="find"/> finds something.</summary>
-    private static async Task<T> EventuallyAsync<T>(Func<T?> find)
-        where T : class
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (find() is { } found)
-            {
-                return found;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the OTLP receiver did not get what was expected in 30 s");
-            await Task.Delay(100);
-        }
+        await OtlpReceiver.EventuallyAsync(() => receiver.Points.FirstOrDefault(p => p.Metric == "voucher_export.queue.depth" && p.Kind == "gauge"));
     }
 }

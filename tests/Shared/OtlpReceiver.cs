@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using static VoucherExport.Server.Tests.Support.ProtobufReader;
+using static VoucherExport.Testing.ProtobufReader;
 
-namespace VoucherExport.Server.Tests.Support;
+namespace VoucherExport.Testing;
 
 /// <summary>
 /// A real OTLP/HTTP endpoint on 127.0.0.1 (Kestrel): takes <c>POST /v1/traces</c> and <c>/v1/metrics</c> in protobuf, as
@@ -32,6 +32,26 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     private int _requests;
 
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>
+    /// Polls <paramref name="find"/> until it finds something (what the exporters ship comes in batches, seconds apart);
+    /// fails after 60 s.
+    /// </summary>
+    public static async Task<T> EventuallyAsync<T>(Func<T?> find)
+        where T : class
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (find() is { } found)
+            {
+                return found;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the OTLP receiver did not get what was expected in 60 s");
+            await Task.Delay(100);
+        }
+    }
 
     public static async Task<OtlpReceiver> StartAsync()
     {

@@ -1,4 +1,4 @@
-namespace VoucherExport.Server.Tests.Support;
+namespace VoucherExport.Testing;
 
 /// <summary>
 /// Just enough of the protobuf wire format to read OTLP messages: a message is a run of (field, wire type, value); nested
