@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -334,16 +335,16 @@ public static partial class TransactionJson
             }
             else
             {
-                int unit = Hex4(content.Slice(p + 2, 4));
-                if (char.IsLowSurrogate((char)unit))
+                char unit = Hex4(content.Slice(p + 2, 4));
+                if (char.IsLowSurrogate(unit))
                 {
                     return false;
                 }
 
-                if (char.IsHighSurrogate((char)unit))
+                if (char.IsHighSurrogate(unit))
                 {
                     if (p + 12 > content.Length || content[p + 6] != '\\' || content[p + 7] != 'u'
-                        || !char.IsLowSurrogate((char)Hex4(content.Slice(p + 8, 4))))
+                        || !char.IsLowSurrogate(Hex4(content.Slice(p + 8, 4))))
                     {
                         return false;
                     }
@@ -361,17 +362,9 @@ public static partial class TransactionJson
         return true;
     }
 
-    /// <summary>The value of four hex digits (checked already).</summary>
-    private static int Hex4(ReadOnlySpan<byte> digits)
-    {
-        int value = 0;
-        foreach (byte b in digits)
-        {
-            value = (value << 4) | (b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10);
-        }
-
-        return value;
-    }
+    /// <summary>The UTF-16 unit of a <c>\u</c> escape's four hex digits (checked already).</summary>
+    private static char Hex4(ReadOnlySpan<byte> digits) =>
+        Utf8Parser.TryParse(digits, out ushort unit, out _, 'X') ? (char)unit : throw new UnreachableException("four hex digits");
 
     /// <summary>
     /// The text of a string token holding escapes, decoded by the same reader the full parser uses; null for an escaped
