@@ -40,48 +40,20 @@ public class ThreadsCliTests
             File.WriteAllLines(ledger, File.ReadAllLines(ledger).Reverse());
         }
 
-        string one = temp.File("one"), two = temp.File("two");
-        foreach (var (threads, outDir) in new[] { ("1", one), ("2", two) })
-        {
-            var (code, _, stderr) = await CliRun.Run(
-                ["export", "--source", ledger, "--source-order", order, "--parameters", $$"""{"order":"{{order}}"}""", "--threads", threads,
-                 "--max-chunk-bytes", "100000", "--formula-guard", "--out", outDir, "--quiet"]);
-            Assert.True(code == ExitCodes.Done, stderr);
-        }
-
-        string[] chunks = [.. Directory.EnumerateFiles(one, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
-        string[] others = [.. Directory.EnumerateFiles(two, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
-        Assert.True(chunks.Count(c => Path.GetFileName(c).StartsWith("part-", StringComparison.Ordinal)) > 3, "the limit must make several chunks");
-        Assert.Equal(chunks.Select(Path.GetFileName), others.Select(Path.GetFileName));
-        for (int i = 0; i < chunks.Length; i++)
-        {
-            if (Path.GetFileName(chunks[i]).StartsWith("part-", StringComparison.Ordinal))
-            {
-                Assert.Equal(File.ReadAllBytes(chunks[i]), File.ReadAllBytes(others[i]));
-            }
-        }
+        await AssertSameChunksOnThreadsAsync(
+            temp,
+            ["export", "--source", ledger, "--source-order", order, "--parameters", $$"""{"order":"{{order}}"}""",
+             "--max-chunk-bytes", "100000", "--formula-guard"],
+            ["1", "2"],
+            moreThan: 3);
     }
 
     [Fact]
     public async Task OneThreadAndFourThreadsWriteTheSameChunks()
     {
         using var temp = new TempFolder();
-        string one = temp.File("one"), four = temp.File("four");
-        foreach (var (threads, outDir) in new[] { ("1", one), ("4", four) })
-        {
-            var (code, _, stderr) = await CliRun.Run(
-                ["export", "--source", "demo:3000", "--threads", threads, "--max-chunk-bytes", "100000", "--out", outDir, "--quiet"]);
-            Assert.True(code == ExitCodes.Done, stderr);
-        }
-
-        string[] chunks = [.. Directory.EnumerateFiles(one, "part-*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
-        string[] others = [.. Directory.EnumerateFiles(four, "part-*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
-        Assert.True(chunks.Length > 1, "the limit must make several chunks");
-        Assert.Equal(chunks.Select(Path.GetFileName), others.Select(Path.GetFileName));
-        for (int i = 0; i < chunks.Length; i++)
-        {
-            Assert.Equal(File.ReadAllBytes(chunks[i]), File.ReadAllBytes(others[i]));
-        }
+        await AssertSameChunksOnThreadsAsync(
+            temp, ["export", "--source", "demo:3000", "--max-chunk-bytes", "100000"], ["1", "4"], moreThan: 1);
     }
 
     [Fact]
@@ -90,5 +62,35 @@ public class ThreadsCliTests
         var (code, stdout, _) = await CliRun.Run(["export", "--help"]);
         Assert.Equal(0, code);
         Assert.Contains("--threads", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="export"/> once per thread count, each into a folder of its own; asserts that every run wrote
+    /// the same files, more than <paramref name="moreThan"/> chunks of them, and the same bytes in each chunk.
+    /// </summary>
+    private static async Task AssertSameChunksOnThreadsAsync(TempFolder temp, string[] export, string[] threadCounts, int moreThan)
+    {
+        var runs = new List<string[]>();
+        foreach (string threads in threadCounts)
+        {
+            string outDir = temp.File("threads-" + threads);
+            var (code, _, stderr) = await CliRun.Run([.. export, "--threads", threads, "--out", outDir, "--quiet"]);
+            Assert.True(code == ExitCodes.Done, stderr);
+            runs.Add([.. Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)]);
+        }
+
+        string[] first = runs[0];
+        Assert.True(first.Count(f => Path.GetFileName(f).StartsWith("part-", StringComparison.Ordinal)) > moreThan, "the limit must make several chunks");
+        foreach (string[] other in runs.Skip(1))
+        {
+            Assert.Equal(first.Select(Path.GetFileName), other.Select(Path.GetFileName));
+            for (int i = 0; i < first.Length; i++)
+            {
+                if (Path.GetFileName(first[i]).StartsWith("part-", StringComparison.Ordinal))
+                {
+                    Assert.Equal(File.ReadAllBytes(first[i]), File.ReadAllBytes(other[i]));
+                }
+            }
+        }
     }
 }
